@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* extractors/binlog_types.h - binlog constants shared by the event decoder and the row decoder: event
+ * type codes (MySQL and MariaDB), column type codes, event and rows flags. Values from the MariaDB server's
+ * sql/log_event.h and MySQL's libs/mysql/binlog/event/binlog_event.h. Constants only. */
+#ifndef EXT_BINLOG_TYPES_H
+#define EXT_BINLOG_TYPES_H
+
+/* ---- event types ---- */
+enum ext_event_type {
+    EXT_EV_UNKNOWN = 0,
+    EXT_EV_START_V3 = 1,
+    EXT_EV_QUERY = 2,
+    EXT_EV_STOP = 3,
+    EXT_EV_ROTATE = 4,
+    EXT_EV_INTVAR = 5,
+    EXT_EV_LOAD = 6,
+    EXT_EV_SLAVE = 7,
+    EXT_EV_CREATE_FILE = 8,
+    EXT_EV_APPEND_BLOCK = 9,
+    EXT_EV_EXEC_LOAD = 10,
+    EXT_EV_DELETE_FILE = 11,
+    EXT_EV_NEW_LOAD = 12,
+    EXT_EV_RAND = 13,
+    EXT_EV_USER_VAR = 14,
+    EXT_EV_FORMAT_DESCRIPTION = 15,
+    EXT_EV_XID = 16,
+    EXT_EV_BEGIN_LOAD_QUERY = 17,
+    EXT_EV_EXECUTE_LOAD_QUERY = 18,
+    EXT_EV_TABLE_MAP = 19,
+    EXT_EV_PRE_GA_WRITE_ROWS = 20,
+    EXT_EV_PRE_GA_UPDATE_ROWS = 21,
+    EXT_EV_PRE_GA_DELETE_ROWS = 22,
+    EXT_EV_WRITE_ROWS_V1 = 23,
+    EXT_EV_UPDATE_ROWS_V1 = 24,
+    EXT_EV_DELETE_ROWS_V1 = 25,
+    EXT_EV_INCIDENT = 26,
+    EXT_EV_HEARTBEAT = 27,
+    EXT_EV_IGNORABLE = 28,
+    EXT_EV_ROWS_QUERY = 29,
+    EXT_EV_WRITE_ROWS_V2 = 30,
+    EXT_EV_UPDATE_ROWS_V2 = 31,
+    EXT_EV_DELETE_ROWS_V2 = 32,
+    EXT_EV_GTID = 33,
+    EXT_EV_ANONYMOUS_GTID = 34,
+    EXT_EV_PREVIOUS_GTIDS = 35,
+    EXT_EV_TRANSACTION_CONTEXT = 36,
+    EXT_EV_VIEW_CHANGE = 37,
+    EXT_EV_XA_PREPARE = 38,
+    EXT_EV_PARTIAL_UPDATE_ROWS = 39,
+    EXT_EV_TRANSACTION_PAYLOAD = 40,
+    EXT_EV_HEARTBEAT_V2 = 41,
+    EXT_EV_GTID_TAGGED = 42,
+    EXT_EV_MARIA_ANNOTATE_ROWS = 160,
+    EXT_EV_MARIA_BINLOG_CHECKPOINT = 161,
+    EXT_EV_MARIA_GTID = 162,
+    EXT_EV_MARIA_GTID_LIST = 163,
+    EXT_EV_MARIA_START_ENCRYPTION = 164,
+    EXT_EV_MARIA_QUERY_COMPRESSED = 165,
+    EXT_EV_MARIA_WRITE_ROWS_COMPRESSED_V1 = 166,
+    EXT_EV_MARIA_UPDATE_ROWS_COMPRESSED_V1 = 167,
+    EXT_EV_MARIA_DELETE_ROWS_COMPRESSED_V1 = 168,
+    EXT_EV_MARIA_WRITE_ROWS_COMPRESSED = 169,
+    EXT_EV_MARIA_UPDATE_ROWS_COMPRESSED = 170,
+    EXT_EV_MARIA_DELETE_ROWS_COMPRESSED = 171,
+    EXT_EV_MARIA_PARTIAL_ROW_DATA = 172
+};
+
+/* ---- common header ---- */
+#define EXT_EVENT_HEADER_LEN    19
+#define EXT_BINLOG_MAGIC        "\xfe" "bin"
+#define EXT_LOG_EVENT_ARTIFICIAL_F 0x0020
+#define EXT_LOG_EVENT_IGNORABLE_F  0x0080
+#define EXT_CHECKSUM_OFF        0
+#define EXT_CHECKSUM_CRC32      1
+#define EXT_CHECKSUM_UNDEF      255
+
+/* ---- rows event flags ---- */
+#define EXT_ROWS_STMT_END_F        0x0001
+#define EXT_ROWS_NO_FOREIGN_KEY_F  0x0002
+#define EXT_ROWS_RELAXED_UNIQUE_F  0x0004
+#define EXT_ROWS_COMPLETE_ROWS_F   0x0008
+
+/* ---- MariaDB GTID flags2 ---- */
+#define EXT_MGTID_FL_STANDALONE      0x01
+#define EXT_MGTID_FL_GROUP_COMMIT_ID 0x02
+#define EXT_MGTID_FL_TRANSACTIONAL   0x04
+#define EXT_MGTID_FL_ALLOW_PARALLEL  0x08
+#define EXT_MGTID_FL_WAITED          0x10
+#define EXT_MGTID_FL_DDL             0x20
+#define EXT_MGTID_FL_PREPARED_XA     0x40
+#define EXT_MGTID_FL_COMPLETED_XA    0x80
+
+/* ---- column types ---- */
+enum ext_column_type {
+    EXT_COL_DECIMAL = 0,
+    EXT_COL_TINY = 1,
+    EXT_COL_SHORT = 2,
+    EXT_COL_LONG = 3,
+    EXT_COL_FLOAT = 4,
+    EXT_COL_DOUBLE = 5,
+    EXT_COL_NULL = 6,
+    EXT_COL_TIMESTAMP = 7,
+    EXT_COL_LONGLONG = 8,
+    EXT_COL_INT24 = 9,
+    EXT_COL_DATE = 10,
+    EXT_COL_TIME = 11,
+    EXT_COL_DATETIME = 12,
+    EXT_COL_YEAR = 13,
+    EXT_COL_NEWDATE = 14,
+    EXT_COL_VARCHAR = 15,
+    EXT_COL_BIT = 16,
+    EXT_COL_TIMESTAMP2 = 17,
+    EXT_COL_DATETIME2 = 18,
+    EXT_COL_TIME2 = 19,
+    EXT_COL_TYPED_ARRAY = 20,
+    EXT_COL_MARIA_BLOB_COMPRESSED = 140,
+    EXT_COL_MARIA_VARCHAR_COMPRESSED = 141,
+    EXT_COL_VECTOR = 242,
+    EXT_COL_JSON = 245,
+    EXT_COL_NEWDECIMAL = 246,
+    EXT_COL_ENUM = 247,
+    EXT_COL_SET = 248,
+    EXT_COL_TINY_BLOB = 249,
+    EXT_COL_MEDIUM_BLOB = 250,
+    EXT_COL_LONG_BLOB = 251,
+    EXT_COL_BLOB = 252,
+    EXT_COL_VAR_STRING = 253,
+    EXT_COL_STRING = 254,
+    EXT_COL_GEOMETRY = 255
+};
+
+#endif
