@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "replicator/base/log.h"
 #include "replicator/base/mem.h"
@@ -328,4 +329,11 @@ int ext_source_next(ext_source *src, const uint8_t **event, size_t *len, repl_er
     *event = p + 1;
     *len = n - 1;
     return REPL_OK;
+}
+
+void ext_source_interrupt(ext_source *src)
+{
+    my_socket fd = mysql_get_socket(src->mysql);
+    if (fd != (my_socket)-1)
+        shutdown(fd, SHUT_RDWR);
 }

@@ -66,6 +66,9 @@ int ext_source_dump_start(ext_source *src, const ext_start *start, repl_error *e
  * (message names the server's error), REPL_ERR_NOTFOUND at end of log in non-blocking mode. */
 int ext_source_next(ext_source *src, const uint8_t **event, size_t *len, repl_error *err);
 
+/** Make a blocked ext_source_next return (REPL_ERR_RETRY) promptly; callable from another thread. */
+void ext_source_interrupt(ext_source *src);
+
 /** host:port (or socket) of the source, for messages and event source ids. */
 const char *ext_source_name(const ext_source *src);
 
