@@ -428,6 +428,13 @@ static int txn_xa_prepare(ext_txn *txn, const ext_event *ev, repl_error *err)
     return txn_commit(txn, ev, THL_EV_UNSAFE, err);
 }
 
+/* Whether schema is this service's own trep_<service> schema. */
+static int txn_trep_schema(const ext_txn *txn, const char *schema)
+{
+    const char *svc = txn->opts.service;
+    return svc != NULL && strncmp(schema, "trep_", 5) == 0 && strcmp(schema + 5, svc) == 0;
+}
+
 static int txn_rows(ext_txn *txn, ext_decoder *dec, const ext_event *ev, repl_error *err)
 {
     thl_rows *rows = NULL;
@@ -439,6 +446,16 @@ static int txn_rows(ext_txn *txn, ext_decoder *dec, const ext_event *ev, repl_er
         return rc;
     if (rows == NULL)
         return REPL_OK;
+    if (txn_trep_schema(txn, rows->schema)) {
+        /* an applier's position rows describe that slave only: never replicate them; heartbeat
+         * rows are what `trepctl heartbeat` sends down the pipeline */
+        if (strcmp(rows->table, "heartbeat") == 0) {
+            txn->ev->flags |= THL_EV_HEARTBEAT;
+        } else if (strcmp(rows->table, "trep_commit_seqno") == 0) {
+            txn->ev->n_items--;
+            return REPL_OK;
+        }
+    }
     txn_note_shard(txn, rows->schema);
     txn->stats.rows += rows->nrows;
     if (thl_event_mem_bytes(txn->ev) >= txn->opts.fragment_bytes)
