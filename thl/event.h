@@ -227,6 +227,9 @@ typedef struct thl_event {
 
 /** New empty event with its own arena; strings start as "". Aborts on OOM. */
 thl_event *thl_event_new(void);
+/** Like thl_event_new with arena chunks of arena_chunk_bytes (a hint: a decoder that knows the
+ * payload size avoids growing the arena chunk by chunk). Aborts on OOM. */
+thl_event *thl_event_new_sized(size_t arena_chunk_bytes);
 void thl_event_free(thl_event *ev);
 /** Empty the event for reuse (keeps the arena's first chunk). */
 void thl_event_reset(thl_event *ev);
@@ -242,10 +245,12 @@ void thl_event_set_meta(thl_event *ev, const char *key, const char *value);
 const char *thl_event_get_meta(const thl_event *ev, const char *key);
 
 /** Append a statement item; returns it for the caller to fill (sql and strings must be arena copies:
- * use thl_event_strdup / thl_event_memdup). */
+ * use thl_event_strdup / thl_event_memdup). The pointer is valid until the next thl_event_add_*
+ * (the item array may move). */
 thl_statement *thl_event_add_statement(thl_event *ev);
 /** Append a rows item for schema.table with ncols columns (zeroed, names ""); bitmaps allocated and
- * set to all-present for the images the action uses. */
+ * set to all-present for the images the action uses. The pointer is valid until the next
+ * thl_event_add_* (the item array may move). */
 thl_rows *thl_event_add_rows(thl_event *ev, const char *schema, const char *table,
                              thl_row_action action, uint32_t ncols);
 /** Append one row to rows: returns it with arena-allocated images of ncols NULL values. */

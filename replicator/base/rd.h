@@ -18,7 +18,7 @@ typedef struct repl_rd {
 static inline void rd_init(repl_rd *r, const void *buf, size_t len)
 {
     r->p = (const uint8_t *)buf;
-    r->end = r->p + len;
+    r->end = len > 0 ? r->p + len : r->p; /* NULL + 0 is undefined in C */
     r->bad = 0;
 }
 
@@ -40,7 +40,8 @@ static inline const uint8_t *rd_take(repl_rd *r, size_t n)
         r->bad = 1;
         return NULL;
     }
-    r->p += n;
+    if (n > 0)
+        r->p += n;
     return p;
 }
 

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/integration/trep.py - helpers for integration tests that run trep itself: trepctl and thl calls,
+# killing and restarting a node's trepd, sysbench load, and table-by-table comparison of two servers.
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import harness
+
+sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "tools"))
+from sandboxlib import trepd as sb_trepd  # noqa: E402
+
+
+def trepctl(node, *args, check=True, timeout=120):
+    """Run trepctl against node's trepd; returns the parsed --json result (or CompletedProcess if check=False)."""
+    argv = [harness.program("trepctl"), "--socket", node.control_socket, *map(str, args), "--json"]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if not check:
+        return res
+    if res.returncode != 0:
+        raise RuntimeError(f"trepctl {' '.join(map(str, args))} on {node.name}: exit {res.returncode}: "
+                           f"{res.stderr.strip()}")
+    return json.loads(res.stdout) if res.stdout.strip() else None
+
+
+def status(node):
+    return trepctl(node, "status")
+
+
+def thl(node, *args, check=True):
+    """Run the thl tool on node's THL directory; returns the CompletedProcess."""
+    thl_dir = os.path.join(os.path.dirname(node.config), "thl")
+    argv = [harness.program("thl"), "--dir", thl_dir, *map(str, args)]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    if check and res.returncode != 0:
+        raise RuntimeError(f"thl {' '.join(map(str, args))} on {node.name}: exit {res.returncode}: {res.stderr}")
+    return res
+
+
+def kill9_trepd(node):
+    """kill -9 the node's trepd; returns the pids killed."""
+    pids = sb_trepd.pids(node.rec)
+    for p in pids:
+        os.kill(p, signal.SIGKILL)
+    harness.wait_for(lambda: not sb_trepd.pids(node.rec), timeout=10, what=f"{node.name} trepd to die")
+    return pids
+
+
+def flush_and_wait(master, slaves, limit=300):
+    """trepctl flush on the master, then wait until every slave applied that seqno; returns it."""
+    seqno = trepctl(master, "flush", "--limit", limit)["seqno"]
+    for s in slaves:
+        trepctl(s, "wait", "--applied", seqno, "--limit", limit, timeout=limit + 30)
+    return seqno
+
+
+def sysbench(node, *args, db="sbtest"):
+    """argv of sysbench against node over TCP."""
+    return ["sysbench", *args, "--db-driver=mysql", f"--mysql-host={node.host}", f"--mysql-port={node.mysql_port}",
+            f"--mysql-user={node.mysql_user}", f"--mysql-password={node.mysql_password}", f"--mysql-db={db}"]
+
+
+def sysbench_prepare(node, tables=4, size=1000, db="sbtest"):
+    node.execute(f"CREATE DATABASE IF NOT EXISTS {db}")
+    subprocess.run(sysbench(node, "oltp_write_only", f"--tables={tables}", f"--table-size={size}", "prepare", db=db),
+                   check=True, capture_output=True, timeout=600)
+
+
+class Load:
+    """sysbench oltp_write_only running in the background for `seconds`."""
+
+    def __init__(self, node, seconds, threads=4, tables=4, size=1000, db="sbtest"):
+        argv = sysbench(node, "oltp_write_only", f"--tables={tables}", f"--table-size={size}",
+                        f"--threads={threads}", f"--time={seconds}", "--report-interval=0", "run", db=db)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.output = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        self.output = self.proc.stdout.read()
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def wait(self, timeout=600):
+        self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"sysbench failed ({self.proc.returncode}):\n{self.output}")
+        return self.output
+
+
+def user_tables(node, exclude=("mysql", "information_schema", "performance_schema", "sys")):
+    """[(schema, table)] of base tables outside the system schemas and trep's own schemas."""
+    names = ",".join(f"'{s}'" for s in exclude)
+    rows = node.sql("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN "
+                    f"('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN ({names}) "
+                    "AND TABLE_SCHEMA NOT LIKE 'trep\\_%' ORDER BY 1, 2")
+    return [(r[0], r[1]) for r in rows]
+
+
+def table_dump(node, schema, table):
+    """Every row of schema.table, each column as HEX of its binary form, ordered by all columns."""
+    cols = [r[0] for r in node.sql(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+        f"'{schema}' AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION")]
+    exprs = ", ".join(f"HEX(CAST(`{c}` AS BINARY))" for c in cols)
+    order = ", ".join(str(i + 1) for i in range(len(cols)))
+    return node.sql(f"SELECT {exprs} FROM `{schema}`.`{table}` ORDER BY {order}")
+
+
+def compare(master, slave, tables=None):
+    """Assert every table is identical on master and slave (CHECKSUM TABLE and row by row)."""
+    tables = tables if tables is not None else user_tables(master)
+    assert tables, "no tables to compare"
+    slave_tables = set(user_tables(slave))
+    for schema, table in tables:
+        assert (schema, table) in slave_tables, f"{schema}.{table} missing on {slave.name}"
+        a = table_dump(master, schema, table)
+        b = table_dump(slave, schema, table)
+        if a != b:
+            only_a = [r for r in a if r not in b][:3]
+            only_b = [r for r in b if r not in a][:3]
+            raise AssertionError(f"{schema}.{table} differs on {slave.name}: {len(a)} vs {len(b)} rows; "
+                                 f"master-only {only_a}; slave-only {only_b}")
+        qa = master.checksum(f"`{schema}`.`{table}`")
+        qb = slave.checksum(f"`{schema}`.`{table}`")
+        assert qa == qb, f"{schema}.{table}: CHECKSUM TABLE {qa} on master, {qb} on {slave.name}"
+    return len(tables)
