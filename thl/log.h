@@ -133,6 +133,9 @@ int thl_log_epochs(thl_log *log, thl_epoch_entry **out, size_t *count, repl_erro
 /** Delete every record with seqno < below (and their index entries). Never deletes the last complete
  * seqno: below is capped at max_seqno. Returns the number of records removed in *removed. */
 int thl_log_purge(thl_log *log, uint64_t below, uint64_t *removed, repl_error *err);
+/** Remove committed fragments of a transaction whose last fragment is missing (the writer lost its
+ * source mid-transaction and will re-read it). Writer thread only. */
+int thl_log_discard_incomplete(thl_log *log, repl_error *err);
 /** Delete everything (trepctl reset). */
 int thl_log_reset(thl_log *log, repl_error *err);
 
