@@ -77,6 +77,7 @@ typedef enum thl_row_action {
 #define THL_COL_PK        0x04u /* part of the primary key (from optional metadata) */
 #define THL_COL_BINARY    0x08u /* binary collation/charset 63: compare as bytes */
 #define THL_COL_INVISIBLE 0x10u /* MySQL invisible column */
+#define THL_COL_JSON_DIFF 0x20u /* MySQL partial JSON update: the value is a JSON_SET/... expression over @N */
 
 /** One column of a row change: what the TABLE_MAP said about it. */
 typedef struct thl_column {
