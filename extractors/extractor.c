@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* extractors/extractor.c - the extract stage: raw events (files or the live dump) through the decoder and
- * the transaction assembler into the THL, resuming exactly after the last complete THL transaction. */
+/* extractors/extractor.c - the extract stage: raw events (files or the live dump) through the
+ * decoder and the transaction assembler into the THL, resuming exactly after the last complete THL
+ * transaction. */
 #include "extractors/extractor.h"
 
 #include <inttypes.h>
@@ -38,8 +39,7 @@ ext_extractor *ext_extractor_new(thl_log *log, const ext_extractor_options *opts
     else if (opts->source.socket != NULL && opts->source.socket[0] != '\0')
         snprintf(x->source_id, sizeof(x->source_id), "localhost");
     else
-        snprintf(x->source_id, sizeof(x->source_id), "%s:%u", opts->source.host,
-                 opts->source.port);
+        snprintf(x->source_id, sizeof(x->source_id), "%s:%u", opts->source.host, opts->source.port);
     x->opts.source_id = x->source_id;
     pthread_mutex_init(&x->lock, NULL);
     return x;
@@ -128,6 +128,18 @@ static void extractor_publish_pos(ext_extractor *x, const ext_txn *txn)
     pthread_mutex_unlock(&x->lock);
 }
 
+/* Commit what is complete even when extraction stopped on an error (rc): a later run resumes after
+ * it. Returns rc, or the commit's error if rc was OK. */
+static int extractor_commit_keep(ext_extractor *x, int rc, repl_error *err)
+{
+    repl_error cerr;
+    if (thl_log_commit(x->log, &cerr) != REPL_OK && rc == REPL_OK) {
+        *err = cerr;
+        return cerr.code;
+    }
+    return rc;
+}
+
 /* ---- files ---- */
 
 static const char *path_base(const char *path)
@@ -136,7 +148,8 @@ static const char *path_base(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-/* Decode one file into txn; events that end at or before skip_to are only decoded (format, tables). */
+/* Decode one file into txn; events that end at or before skip_to are only decoded (format, tables).
+ */
 static int extract_one_file(ext_extractor *x, ext_decoder *dec, ext_txn *txn, const char *path,
                             uint64_t skip_to, repl_error *err)
 {
@@ -190,8 +203,7 @@ int ext_extractor_run_files(ext_extractor *x, const char *const *paths, size_t n
         rc = repl_error_set(err, REPL_ERR_CORRUPT,
                             "extract: the last file %s ends inside a transaction",
                             npaths > 0 ? paths[npaths - 1] : "?");
-    if (rc == REPL_OK)
-        rc = thl_log_commit(x->log, err);
+    rc = extractor_commit_keep(x, rc, err);
     ext_txn_free(txn);
     ext_decoder_free(dec);
     return rc;
@@ -300,7 +312,6 @@ int ext_extractor_run_live(ext_extractor *x, atomic_int *stop, repl_error *err)
     resume_point rp;
     ext_decoder *dec = NULL;
     ext_txn *txn = NULL;
-    repl_error cerr;
     int rc = extractor_resume_point(x, &rp, err);
     if (rc == REPL_OK)
         rc = live_connect(x, &rp, err);
@@ -313,10 +324,7 @@ int ext_extractor_run_live(ext_extractor *x, atomic_int *stop, repl_error *err)
     txn = extractor_txn_new(x, rp.next_seqno);
     rc = live_loop(x, dec, txn, stop, err);
     /* keep what is complete; a partial transaction is re-read after the reconnect */
-    if (thl_log_commit(x->log, &cerr) != REPL_OK && rc == REPL_OK) {
-        *err = cerr;
-        rc = cerr.code;
-    }
+    rc = extractor_commit_keep(x, rc, err);
     live_disconnect(x);
     ext_txn_free(txn);
     ext_decoder_free(dec);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* extractors/txn.c - transaction assembly from decoded binlog events into THL events (see txn.h).
- * Transaction rules follow binlog-notes.md section 2.3: MariaDB GTID (standalone or not) / MySQL GTID /
- * BEGIN open a group; XID, COMMIT, ROLLBACK, XA PREPARE or the single statement of a standalone group
- * close it. */
+ * Transaction rules follow binlog-notes.md section 2.3: MariaDB GTID (standalone or not) / MySQL
+ * GTID / BEGIN open a group; XID, COMMIT, ROLLBACK, XA PREPARE or the single statement of a
+ * standalone group close it. */
 #include "extractors/txn.h"
 
 #include <inttypes.h>
@@ -328,8 +328,8 @@ static int txn_user_var(ext_txn *txn, const ext_event *ev, repl_error *err)
     } else if (uv->type == EXT_UV_DECIMAL) {
         v->value.kind = THL_VAL_DECIMAL;
         v->value.v.bytes.len = strlen(uv->decimal_text);
-        v->value.v.bytes.ptr = repl_arena_memdup(txn->pending_arena, uv->decimal_text,
-                                                 v->value.v.bytes.len);
+        v->value.v.bytes.ptr =
+            repl_arena_memdup(txn->pending_arena, uv->decimal_text, v->value.v.bytes.len);
     } else if (uv->type == EXT_UV_STRING) {
         v->value.kind = THL_VAL_STRING;
         v->value.v.bytes.ptr = repl_arena_memdup(txn->pending_arena, uv->value.ptr, uv->value.len);
@@ -369,6 +369,9 @@ static void txn_mariadb_gtid(ext_txn *txn, const ext_event *ev)
              g->gtid.server_id, g->gtid.seq_no);
     txn_begin(txn, gtid);
     txn->standalone = (g->flags2 & EXT_MGTID_FL_STANDALONE) != 0;
+    /* MariaDB logs no BEGIN after a GTID: a group that is not standalone is open until its XID,
+     * COMMIT, ROLLBACK or XA PREPARE */
+    txn->begin_seen = !txn->standalone;
     snprintf(num, sizeof(num), "%" PRIu32, ev->server_id);
     thl_event_set_meta(txn->ev, "server_id", num);
     thl_event_set_meta(txn->ev, "dbms_type", "mariadb");
@@ -515,14 +518,16 @@ static int txn_dispatch(ext_txn *txn, ext_decoder *dec, const ext_event *ev, rep
     case EXT_EV_TRANSACTION_PAYLOAD:
         return txn_payload(txn, dec, err);
     case EXT_EV_INCIDENT:
-        return txn_unsupported(ev, err, "the source logged an INCIDENT (lost events): the slave "
-                                        "may have diverged; reprovision it");
+        return txn_unsupported(ev, err,
+                               "the source logged an INCIDENT (lost events): the slave "
+                               "may have diverged; reprovision it");
     case EXT_EV_BEGIN_LOAD_QUERY:
     case EXT_EV_EXECUTE_LOAD_QUERY:
     case EXT_EV_APPEND_BLOCK:
     case EXT_EV_DELETE_FILE:
-        return txn_unsupported(ev, err, "LOAD DATA logged in statement format is not supported: "
-                                        "use binlog_format=ROW");
+        return txn_unsupported(ev, err,
+                               "LOAD DATA logged in statement format is not supported: "
+                               "use binlog_format=ROW");
     default:
         break;
     }

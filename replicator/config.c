@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/config.c - the option table of trepd, INI parsing (libinih) and validation. Every option
- * has a type, default, bounds and help text here and nowhere else. */
+/* replicator/config.c - the option table of trepd, INI parsing (libinih) and validation. Every
+ * option has a type, default, bounds and help text here and nowhere else. */
 #include "replicator/config.h"
 
 #include <errno.h>
@@ -56,7 +56,8 @@ static const opt_def service_opts[] = {
     { "thl-compress-min", OPT_BYTES, "512", 0, GIB, NULL, SVC(thl_compress_min_bytes),
       "Records with a payload at least this large are zstd-compressed; 0 = never." },
     { "thl-retention", OPT_INT, "0", 0, 100LL * 365 * 86400, NULL, SVC(thl_retention_sec),
-      "Purge THL records older than this many seconds (never what a slave still needs); 0 = keep." },
+      "Purge THL records older than this many seconds (never what a slave still needs); 0 = "
+      "keep." },
     { "thl-listen", OPT_STR, "0.0.0.0:2112", 0, 0, NULL, SVC(thl_listen),
       "Master: address:port of the THL server." },
     { "master-uri", OPT_STR, "", 0, 0, NULL, SVC(master_uri),
@@ -239,8 +240,8 @@ static int handle_option(parse_state *st, const opt_def *defs, size_t n, void *b
         const char *bad = opt_set(&defs[i], base, value);
         if (bad == NULL)
             return 1;
-        repl_error_set(st->err, REPL_ERR_INVALID, "[%s] %s: '%s' is %s%s%s", section, name,
-                       value, bad, defs[i].choices ? ": use " : "",
+        repl_error_set(st->err, REPL_ERR_INVALID, "[%s] %s: '%s' is %s%s%s", section, name, value,
+                       bad, defs[i].choices ? ": use " : "",
                        defs[i].choices ? defs[i].choices : "");
         return 0;
     }
@@ -254,8 +255,8 @@ static int config_ini_handler(void *user, const char *section, const char *name,
     if (st->failed)
         return 0;
     if (strcmp(section, "trepd") == 0)
-        st->failed = !handle_option(st, global_opts, NOPTS(global_opts), st->cfg, section, name,
-                                    value);
+        st->failed =
+            !handle_option(st, global_opts, NOPTS(global_opts), st->cfg, section, name, value);
     else if (strncmp(section, "service ", 8) == 0) {
         repl_service_config *svc = state_service(st, section);
         if (svc == NULL) {
@@ -263,8 +264,8 @@ static int config_ini_handler(void *user, const char *section, const char *name,
                            section, REPL_CONFIG_MAX_SERVICES);
             st->failed = 1;
         } else {
-            st->failed = !handle_option(st, service_opts, NOPTS(service_opts), svc, section,
-                                        name, value);
+            st->failed =
+                !handle_option(st, service_opts, NOPTS(service_opts), svc, section, name, value);
         }
     } else {
         repl_error_set(st->err, REPL_ERR_INVALID,
@@ -277,12 +278,12 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 static int service_validate(const repl_service_config *svc, repl_error *err)
 {
     if (svc->thl_dir[0] == '\0')
-        return repl_error_set(err, REPL_ERR_INVALID, "[service %s] thl-dir is required",
-                              svc->name);
+        return repl_error_set(err, REPL_ERR_INVALID, "[service %s] thl-dir is required", svc->name);
     if (svc->role == REPL_ROLE_SLAVE && strncmp(svc->master_uri, "thl://", 6) != 0)
-        return repl_error_set(err, REPL_ERR_INVALID,
-                              "[service %s] role slave needs master-uri = thl://HOST:PORT (got '%s')",
-                              svc->name, svc->master_uri);
+        return repl_error_set(
+            err, REPL_ERR_INVALID,
+            "[service %s] role slave needs master-uri = thl://HOST:PORT (got '%s')", svc->name,
+            svc->master_uri);
     return REPL_OK;
 }
 
@@ -303,8 +304,7 @@ int repl_config_load(repl_config *cfg, const char *path, repl_error *err)
     if (st.failed)
         return repl_error_wrap(err, "config: %s:%d", path, line);
     if (cfg->nservices == 0)
-        return repl_error_set(err, REPL_ERR_INVALID,
-                              "config: %s: no [service NAME] section", path);
+        return repl_error_set(err, REPL_ERR_INVALID, "config: %s: no [service NAME] section", path);
     for (int i = 0; i < cfg->nservices; i++) {
         if (service_validate(&cfg->services[i], err) != REPL_OK)
             return repl_error_wrap(err, "config: %s", path);
@@ -326,7 +326,8 @@ const repl_service_config *repl_config_service(const repl_config *cfg, const cha
 static void print_table(FILE *out, const opt_def *defs, size_t n)
 {
     static const char *const type_names[] = { "string", "integer", "boolean", "size", "enum" };
-    fprintf(out, "| option | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    fprintf(out,
+            "| option | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < n; i++) {
         char allowed[128] = "";
         if (defs[i].type == OPT_ENUM)

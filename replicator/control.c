@@ -76,8 +76,9 @@ static int read_line(int fd, char **out, int64_t deadline_ms, repl_error *err)
         }
     }
     repl_free(buf);
-    return repl_error_set(err, REPL_ERR_IO, "control: no complete request line (timeout, EOF or "
-                                            "longer than %d bytes)",
+    return repl_error_set(err, REPL_ERR_IO,
+                          "control: no complete request line (timeout, EOF or "
+                          "longer than %d bytes)",
                           REPL_CONTROL_MAX_LINE);
 }
 
@@ -244,8 +245,8 @@ static int control_listen(repl_control *ctl, const char *path, repl_error *err)
     return REPL_OK;
 }
 
-int repl_control_open(repl_control **out, const char *path, repl_control_handler handler,
-                      void *ctx, repl_error *err)
+int repl_control_open(repl_control **out, const char *path, repl_control_handler handler, void *ctx,
+                      repl_error *err)
 {
     repl_control *ctl = repl_calloc(1, sizeof(*ctl));
     int rc;

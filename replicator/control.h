@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/control.h - the control socket between trepctl and trepd: a Unix stream socket (mode 0600)
- * carrying one JSON request line and one JSON response line per connection (docs/control-protocol.md).
- * The server runs one accept thread and serves each connection on a short-lived thread; requests are
- * handed to a callback that owns the daemon's state. The client side is used by trepctl. */
+/* replicator/control.h - the control socket between trepctl and trepd: a Unix stream socket (mode
+ * 0600) carrying one JSON request line and one JSON response line per connection
+ * (docs/control-protocol.md). The server runs one accept thread and serves each connection on a
+ * short-lived thread; requests are handed to a callback that owns the daemon's state. The client
+ * side is used by trepctl. */
 #ifndef REPL_CONTROL_H
 #define REPL_CONTROL_H
 
@@ -19,9 +20,10 @@ typedef json_t *(*repl_control_handler)(void *ctx, json_t *request);
 
 typedef struct repl_control repl_control;
 
-/** Listen on path (an existing socket file with no listener is replaced; a live one is an error). */
-int repl_control_open(repl_control **out, const char *path, repl_control_handler handler,
-                      void *ctx, repl_error *err);
+/** Listen on path (an existing socket file with no listener is replaced; a live one is an error).
+ */
+int repl_control_open(repl_control **out, const char *path, repl_control_handler handler, void *ctx,
+                      repl_error *err);
 /** Stop accepting, wait for running requests to finish, remove the socket file. */
 void repl_control_close(repl_control *ctl);
 

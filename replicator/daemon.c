@@ -159,14 +159,10 @@ static const struct {
     const char *name;
     cmd_fn fn;
 } commands[] = {
-    { "status", cmd_status },
-    { "online", cmd_online },
-    { "offline", cmd_offline },
-    { "offline-deferred", cmd_offline_deferred },
-    { "flush", cmd_flush },
-    { "heartbeat", cmd_heartbeat },
-    { "wait", cmd_wait },
-    { "setrole", cmd_setrole },
+    { "status", cmd_status },   { "online", cmd_online },
+    { "offline", cmd_offline }, { "offline-deferred", cmd_offline_deferred },
+    { "flush", cmd_flush },     { "heartbeat", cmd_heartbeat },
+    { "wait", cmd_wait },       { "setrole", cmd_setrole },
     { "reset", cmd_reset },
 };
 

@@ -11,7 +11,8 @@
 
 typedef struct repl_daemon repl_daemon;
 
-/** Open every service of cfg (their THLs) and the control socket; start services with auto-online. */
+/** Open every service of cfg (their THLs) and the control socket; start services with auto-online.
+ */
 int repl_daemon_open(repl_daemon **out, const repl_config *cfg, repl_error *err);
 
 /** Run housekeeping until *stop becomes non-zero (set from a signal handler). */

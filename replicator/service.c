@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replicator/service.c - a replication service: THL, role pipeline threads and the state machine.
- * Master: one extractor thread (binlog -> THL) and the thl-server. Slave: one thl-client thread (master
- * THL -> local THL) and one applier thread (local THL -> database). A thread that hits a transient error
- * retries with backoff (GOING-ONLINE:SYNCHRONIZING); any other error stops the service in OFFLINE:ERROR
- * with the details. */
+ * Master: one extractor thread (binlog -> THL) and the thl-server. Slave: one thl-client thread
+ * (master THL -> local THL) and one applier thread (local THL -> database). A thread that hits a
+ * transient error retries with backoff (GOING-ONLINE:SYNCHRONIZING); any other error stops the
+ * service in OFFLINE:ERROR with the details. */
 #include "replicator/service_int.h"
 
 #include <inttypes.h>
@@ -130,8 +130,7 @@ int repl_service_online(repl_service *svc, const repl_online_args *args, repl_er
     pthread_mutex_lock(&svc->lock);
     if (svc->state == SVC_ONLINE || svc->running) {
         pthread_mutex_unlock(&svc->lock);
-        return repl_error_set(err, REPL_ERR_INVALID, "service %s is already online",
-                              svc->cfg.name);
+        return repl_error_set(err, REPL_ERR_INVALID, "service %s is already online", svc->cfg.name);
     }
     svc->error[0] = '\0';
     svc->error_code = 0;
@@ -223,8 +222,7 @@ void repl_service_tick(repl_service *svc)
     }
 }
 
-int repl_service_wait_applied(repl_service *svc, uint64_t seqno, int timeout_sec,
-                              repl_error *err)
+int repl_service_wait_applied(repl_service *svc, uint64_t seqno, int timeout_sec, repl_error *err)
 {
     struct timespec deadline;
     int rc = REPL_OK;
@@ -240,8 +238,7 @@ int repl_service_wait_applied(repl_service *svc, uint64_t seqno, int timeout_sec
             rc = repl_error_set(err, REPL_ERR_RETRY,
                                 "service %s: seqno %" PRIu64 " not reached within %d s "
                                 "(at %s%" PRIu64 ")",
-                                svc->cfg.name, seqno, timeout_sec,
-                                svc->has_progress ? "" : "none ",
+                                svc->cfg.name, seqno, timeout_sec, svc->has_progress ? "" : "none ",
                                 svc->has_progress ? svc->progress_seqno : 0);
             break;
         }

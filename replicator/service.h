@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replicator/service.h - one replication service inside trepd: its THL, its role's pipeline threads
- * (master: extractor -> THL -> thl-server; slave: thl-client -> THL -> applier) and the state machine
- * DBAs see in `trepctl status` (OFFLINE:NORMAL, GOING-ONLINE:SYNCHRONIZING, ONLINE, OFFLINE:ERROR).
- * All public functions are thread-safe: control requests arrive on connection threads. */
+ * (master: extractor -> THL -> thl-server; slave: thl-client -> THL -> applier) and the state
+ * machine DBAs see in `trepctl status` (OFFLINE:NORMAL, GOING-ONLINE:SYNCHRONIZING, ONLINE,
+ * OFFLINE:ERROR). All public functions are thread-safe: control requests arrive on connection
+ * threads. */
 #ifndef REPL_SERVICE_H
 #define REPL_SERVICE_H
 
@@ -23,7 +24,7 @@ const char *repl_service_name(const repl_service *svc);
 
 typedef struct repl_online_args {
     int has_skip_seqno;
-    uint64_t skip_seqno; /* slave: mark this seqno applied without applying it */
+    uint64_t skip_seqno;    /* slave: mark this seqno applied without applying it */
     const char *from_event; /* master: start extraction at this binlog position (FILE:OFFSET) */
 } repl_online_args;
 
@@ -44,8 +45,7 @@ json_t *repl_service_status(repl_service *svc);
 /** Master: wait until the master's current binlog position is in the THL; return that seqno. */
 int repl_service_flush(repl_service *svc, uint64_t *seqno, int timeout_sec, repl_error *err);
 /** Wait until seqno is applied (slave) or stored (master); REPL_ERR_RETRY on timeout. */
-int repl_service_wait_applied(repl_service *svc, uint64_t seqno, int timeout_sec,
-                              repl_error *err);
+int repl_service_wait_applied(repl_service *svc, uint64_t seqno, int timeout_sec, repl_error *err);
 /** Insert a heartbeat row on the master (name may be NULL: "MANUAL"). */
 int repl_service_heartbeat(repl_service *svc, const char *name, repl_error *err);
 /** Change role (service must be offline); uri: the new master for a slave. */

@@ -51,7 +51,7 @@ struct repl_service {
     thl_client *client; /* current connection, under lock */
     thl_net_stop *net_stop;
     int applier_connected;
-    apl_position applied; /* last committed apply position */
+    apl_position applied;  /* last committed apply position */
     int64_t applied_at_us; /* when it was applied */
     apl_failure failure;
     int has_failure;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/service_master.c - the master pipeline of a service: the extractor thread (binlog -> THL,
- * reconnecting with backoff) and the thl-server that streams the THL to slaves. */
+/* replicator/service_master.c - the master pipeline of a service: the extractor thread (binlog ->
+ * THL, reconnecting with backoff) and the thl-server that streams the THL to slaves. */
 #include "replicator/service_int.h"
 
 #include <inttypes.h>

@@ -24,8 +24,8 @@ static int ops_connect(repl_service *svc, MYSQL **out, repl_error *err)
     if (mysql_real_connect(m, c->mysql_host, c->mysql_user, c->mysql_password, NULL,
                            (unsigned)c->mysql_port,
                            c->mysql_socket[0] != '\0' ? c->mysql_socket : NULL, 0) == NULL) {
-        int rc = repl_error_set(err, REPL_ERR_RETRY, "service %s: connect to %s:%d: %s",
-                                c->name, c->mysql_host, c->mysql_port, mysql_error(m));
+        int rc = repl_error_set(err, REPL_ERR_RETRY, "service %s: connect to %s:%d: %s", c->name,
+                                c->mysql_host, c->mysql_port, mysql_error(m));
         mysql_close(m);
         return rc;
     }
@@ -61,7 +61,8 @@ static int ops_master_status(MYSQL *m, char *file, size_t size, uint64_t *pos, r
     return REPL_OK;
 }
 
-/* Whether the extractor has read up to (file, pos). Binlog file names of one server sort in order. */
+/* Whether the extractor has read up to (file, pos). Binlog file names of one server sort in order.
+ */
 static int ops_extracted_past(repl_service *svc, const char *file, uint64_t pos)
 {
     ext_extractor_status xs;
@@ -96,8 +97,8 @@ int repl_service_flush(repl_service *svc, uint64_t *seqno, int timeout_sec, repl
                                   "flush: the extractor did not reach %s:%" PRIu64 " within %d s",
                                   file, pos, timeout_sec);
         if (svc->state != SVC_ONLINE)
-            return repl_error_set(err, REPL_ERR_INVALID, "flush: service %s is %s",
-                                  svc->cfg.name, svc_state_name(svc));
+            return repl_error_set(err, REPL_ERR_INVALID, "flush: service %s is %s", svc->cfg.name,
+                                  svc_state_name(svc));
         struct timespec ts = { 0, 20 * 1000000 };
         nanosleep(&ts, NULL);
     }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/service_slave.c - the slave pipeline of a service: the fetch thread (thl-client: master THL
+/* replicator/service_slave.c - the slave pipeline of a service: the fetch thread (thl-client:
+ * master THL
  * -> local THL, reconnecting with backoff) and the apply thread (local THL -> database through the
  * applier, resuming after the position committed in the target). */
 #include "replicator/service_int.h"

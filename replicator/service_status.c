@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/service_status.c - `trepctl status` for a service: the fields of DESIGN.md section 9 as a
- * JSON object, from the THL, the pipeline and the error state. Read-only. */
+/* replicator/service_status.c - `trepctl status` for a service: the fields of DESIGN.md section 9
+ * as a JSON object, from the THL, the pipeline and the error state. Read-only. */
 #include "replicator/service_int.h"
 
 #include <stdio.h>
@@ -106,8 +106,7 @@ static void status_error(repl_service *svc, json_t *o)
         json_object_set_new(o, "pendingErrorSQL", json_string(svc->failure.sql));
         json_object_set_new(o, "pendingErrorServerErrno",
                             json_integer((json_int_t)svc->failure.server_errno));
-        json_object_set_new(o, "pendingErrorServerMessage",
-                            json_string(svc->failure.server_error));
+        json_object_set_new(o, "pendingErrorServerMessage", json_string(svc->failure.server_error));
     }
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tests/fuzz/fuzz_binlog.c - libFuzzer target: arbitrary bytes as a stream of binlog events through the
- * decoder (headers, CRC, every event type, TABLE_MAP and rows into THL values, payload streaming). Any
- * crash, sanitizer report, leak or hang is a bug; errors are the expected outcome for most inputs. */
+/* tests/fuzz/fuzz_binlog.c - libFuzzer target: arbitrary bytes as a stream of binlog events through
+ * the decoder (headers, CRC, every event type, TABLE_MAP and rows into THL values, payload
+ * streaming). Any crash, sanitizer report, leak or hang is a bug; errors are the expected outcome
+ * for most inputs. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_record.c - libFuzzer target: arbitrary bytes as a THL record (header parse, CRC,
- * decompression, payload decode). Records come from disk and the network: nothing may crash. To let the
- * fuzzer reach the payload decoder, the input's last 4 bytes are replaced by a valid CRC32C. */
+ * decompression, payload decode). Records come from disk and the network: nothing may crash. To let
+ * the fuzzer reach the payload decoder, the input's last 4 bytes are replaced by a valid CRC32C. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -43,10 +43,14 @@ static int ctl_option(ctl_args *a, const char *opt, const char *val)
         const char *flag, *key;
         int integer;
     } opts[] = {
-        { "--skip-seqno", "skip_seqno", 1 }, { "--from-event", "from_event", 0 },
-        { "--at-seqno", "at_seqno", 1 },     { "--limit", "limit", 1 },
-        { "--name", "name", 0 },             { "--applied", "applied", 1 },
-        { "--role", "role", 0 },             { "--uri", "uri", 0 },
+        { "--skip-seqno", "skip_seqno", 1 },
+        { "--from-event", "from_event", 0 },
+        { "--at-seqno", "at_seqno", 1 },
+        { "--limit", "limit", 1 },
+        { "--name", "name", 0 },
+        { "--applied", "applied", 1 },
+        { "--role", "role", 0 },
+        { "--uri", "uri", 0 },
     };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         if (strcmp(opt, opts[i].flag) != 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tools/trepd/main.c - trepd, the replicator daemon: parses flags, loads the configuration, sets up
- * logging, optionally detaches (--daemon, with a pid file), runs the daemon until SIGTERM/SIGINT. */
+ * logging, optionally detaches (--daemon, with a pid file), runs the daemon until SIGTERM/SIGINT.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
