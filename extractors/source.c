@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* extractors/source.c - connection to the master and our own binlog dump loop over libmariadb: session
- * variables, COM_BINLOG_DUMP, raw packet reads. Produces raw event bytes only; never decodes them. */
+/* extractors/source.c - connection to the master and our own binlog dump loop over libmariadb:
+ * session variables, COM_BINLOG_DUMP, raw packet reads. Produces raw event bytes only; never
+ * decodes them. */
 #include "extractors/source.h"
 
+#include <errmsg.h>
 #include <errno.h>
 #include <mysql.h>
-#include <errmsg.h>
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,8 @@ static int source_code_for(unsigned int mysql_err)
 static int source_fail(ext_source *src, repl_error *err, const char *what)
 {
     unsigned int e = mysql_errno(src->mysql);
-    int rc = repl_error_set(err, source_code_for(e), "source %s: %s: %s (error %u)", src->name, what,
-                            mysql_error(src->mysql), e);
+    int rc = repl_error_set(err, source_code_for(e), "source %s: %s: %s (error %u)", src->name,
+                            what, mysql_error(src->mysql), e);
     if (err != NULL)
         err->sys_errno = (int)e;
     return rc;
@@ -196,9 +197,9 @@ static int preflight_check(const ext_source *src, const preflight_rule *r, const
         ok = strcasecmp(val, "CRC32") == 0 || strcasecmp(val, "NONE") == 0;
     if (ok)
         return REPL_OK;
-    return repl_error_set(err, REPL_ERR_INVALID,
-                          "source %s: %s is '%s' but trep needs %s: %s", src->name, r->name, val,
-                          r->want != NULL ? r->want : "a supported value", r->fix);
+    return repl_error_set(err, REPL_ERR_INVALID, "source %s: %s is '%s' but trep needs %s: %s",
+                          src->name, r->name, val, r->want != NULL ? r->want : "a supported value",
+                          r->fix);
 }
 
 int ext_source_preflight(ext_source *src, repl_error *err)
