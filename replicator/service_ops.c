@@ -144,17 +144,13 @@ int repl_service_heartbeat(repl_service *svc, const char *name, repl_error *err)
     snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `trep_%s`", svc->cfg.name);
     if (rc == REPL_OK)
         rc = ops_exec(m, sql, err);
-    snprintf(sql, sizeof(sql),
-             "CREATE TABLE IF NOT EXISTS `trep_%s`.`heartbeat` (id INT PRIMARY KEY, "
-             "name VARCHAR(128) NOT NULL, source_tstamp DATETIME(6) NOT NULL, "
-             "counter BIGINT NOT NULL) ENGINE=InnoDB",
-             svc->cfg.name);
+    apl_heartbeat_create_sql(sql, sizeof(sql), svc->cfg.name);
     if (rc == REPL_OK)
         rc = ops_exec(m, sql, err);
     snprintf(sql, sizeof(sql),
-             "INSERT INTO `trep_%s`.`heartbeat` VALUES (1, '%s', UTC_TIMESTAMP(6), 1) "
-             "ON DUPLICATE KEY UPDATE name = VALUES(name), source_tstamp = VALUES(source_tstamp), "
-             "counter = counter + 1",
+             "INSERT INTO `trep_%s`.`heartbeat` (id, name, source_tstamp, salt) "
+             "VALUES (1, '%s', UTC_TIMESTAMP(6), 1) ON DUPLICATE KEY UPDATE name = VALUES(name), "
+             "source_tstamp = VALUES(source_tstamp), salt = salt + 1",
              svc->cfg.name, name);
     if (rc == REPL_OK)
         rc = ops_exec(m, sql, err);

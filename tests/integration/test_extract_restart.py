@@ -4,39 +4,13 @@
 # write load, the master's trepd is killed with SIGKILL 10 times and restarted; afterwards its THL must hold
 # every transaction of the master's binlog exactly once and in order, checked against the GTIDs that
 # mariadb-binlog reads from the master's binlog files. Also checks `thl check` on the result.
-import glob
-import json
 import os
 import random
-import re
-import subprocess
 import sys
 import time
 
 import harness
 import trep
-
-
-def binlog_gtids(master):
-    """MariaDB GTIDs of the master's binlog, in order, read by mariadb-binlog (not by trep)."""
-    files = sorted(glob.glob(os.path.join(master.rec["binlog_dir"], "mariadb-bin.[0-9]*")))
-    out = subprocess.run(["mariadb-binlog", "--no-defaults", *files], capture_output=True, text=True,
-                         check=True).stdout
-    return re.findall(r"GTID (\d+-\d+-\d+)", out)
-
-
-def thl_gtids(master):
-    """GTIDs of the complete transactions in the master's THL, in seqno order, and the seqnos."""
-    doc = json.loads(trep.thl(master, "list", "--json").stdout)
-    events = doc["events"] if isinstance(doc, dict) else doc
-    seqnos, gtids = [], []
-    for ev in events:
-        if not ev.get("last_frag", True):
-            continue
-        seqnos.append(ev["seqno"])
-        m = re.search(r";(\d+-\d+-\d+)$", ev["event_id"])
-        gtids.append(m.group(1) if m else None)
-    return seqnos, gtids
 
 
 def main():
@@ -54,8 +28,8 @@ def main():
         load.wait()
         assert kills == 10, f"only {kills} kills happened while sysbench ran"
         seqno = trep.trepctl(m, "flush")["seqno"]
-        expected = binlog_gtids(m)
-        seqnos, got = thl_gtids(m)
+        expected = trep.binlog_gtids(m)
+        seqnos, got = trep.thl_gtids(m)
         assert seqnos == list(range(seqnos[0], seqnos[0] + len(seqnos))), "THL seqnos are not dense"
         assert seqnos[-1] == seqno, f"flush returned {seqno}, THL ends at {seqnos[-1]}"
         dup = len(got) - len(set(got))

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/trep.py - helpers for integration tests that run trep itself: trepctl and thl calls,
 # killing and restarting a node's trepd, sysbench load, and table-by-table comparison of two servers.
+import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,3 +133,65 @@ def compare(master, slave, tables=None):
         qb = slave.checksum(f"`{schema}`.`{table}`")
         assert qa == qb, f"{schema}.{table}: CHECKSUM TABLE {qa} on master, {qb} on {slave.name}"
     return len(tables)
+
+
+def binlog_gtids(master):
+    """MariaDB GTIDs of the master's binlog, in order, read by mariadb-binlog (not by trep)."""
+    files = sorted(glob.glob(os.path.join(master.rec["binlog_dir"], "mariadb-bin.[0-9]*")))
+    out = subprocess.run(["mariadb-binlog", "--no-defaults", *files], capture_output=True, text=True,
+                         check=True).stdout
+    return re.findall(r"GTID (\d+-\d+-\d+)", out)
+
+
+def thl_gtids(master):
+    """GTIDs of the complete transactions in the master's THL, in seqno order, and the seqnos."""
+    doc = json.loads(trep.thl(master, "list", "--json").stdout)
+    events = doc["events"] if isinstance(doc, dict) else doc
+    seqnos, gtids = [], []
+    for ev in events:
+        if not ev.get("last_frag", True):
+            continue
+        seqnos.append(ev["seqno"])
+        m = re.search(r";(\d+-\d+-\d+)$", ev["event_id"])
+        gtids.append(m.group(1) if m else None)
+    return seqnos, gtids
+
+
+def stop_trepd(node):
+    """SIGTERM the node's trepd and wait for it to exit."""
+    sb_trepd.stop(node.rec, 30)
+
+
+def start_trepd(node):
+    """Start the node's trepd without waiting for ONLINE (for tests of services that must not get there)."""
+    return sb_trepd.start(node.rec, harness.program("trepd"))
+
+
+def set_config(node, **options):
+    """Set options (underscores become dashes) in the [service ...] section of node's trepd.ini."""
+    with open(node.config, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    keys = {k.replace("_", "-"): str(v) for k, v in options.items()}
+    out, in_service = [], False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_service = stripped.startswith("[service ")
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped else None
+        if in_service and key in keys:
+            continue
+        out.append(line)
+        if stripped.startswith("[service "):
+            out += [f"{k} = {v}" for k, v in keys.items()]
+    with open(node.config, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def thl_dir(node):
+    return os.path.join(os.path.dirname(node.config), "thl")
+
+
+def wait_state(node, state, timeout=60):
+    """Wait until trepctl status reports state; returns the status."""
+    return harness.wait_for(lambda: (lambda st: st if st["state"] == state else None)(status(node)),
+                            timeout=timeout, what=f"{node.name} {state}")

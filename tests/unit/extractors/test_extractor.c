@@ -5,7 +5,6 @@
  * the rest), fragments of large transactions, statements carrying their session state, and a clear
  * stop at an event trep does not extract. The expected GTIDs are read from the files with
  * mariadb-binlog (not trep). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "extractors/extractor.h"
 #include "replicator/base/mem.h"

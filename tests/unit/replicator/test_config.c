@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tests/unit/replicator/test_config.c - trepd configuration: defaults, parsing, and that every bad input
- * is refused with a message naming the file, line, section and option. */
+/* tests/unit/replicator/test_config.c - trepd configuration: defaults, parsing, and that every bad
+ * input is refused with a message naming the file, line, section and option. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "replicator/config.h"
 #include "thl/log.h"
@@ -52,7 +53,7 @@ static void config__defaults_and_values(void **state)
     assert_int_equal(svc->thl_sync, THL_SYNC_BATCH);
     assert_int_equal(svc->thl_map_bytes, 2ULL * 1024 * 1024 * 1024);
     assert_int_equal(svc->auto_online, 0);
-    assert_int_equal(svc->mysql_port, 3306);           /* default */
+    assert_int_equal(svc->mysql_port, 3306);            /* default */
     assert_int_equal(svc->fragment_bytes, 1024 * 1024); /* default 1M */
     assert_int_equal(svc->apply_block_events, 200);
     assert_null(repl_config_service(&cfg, "beta"));
