@@ -314,19 +314,33 @@ int ext_source_dump_start(ext_source *src, const ext_start *start, repl_error *e
     return REPL_OK;
 }
 
+/* A packet that is neither an event, EOF nor an error: the connection is in an unknown state. The
+ * stream is dropped and re-read from the last complete transaction (an exact resume), so this is a
+ * retry; the bytes are kept in the message for diagnosis. */
+static int source_bad_packet(ext_source *src, const uint8_t *p, unsigned long n, repl_error *err)
+{
+    char hex[3 * 16 + 1];
+    size_t k = 0;
+    for (unsigned long i = 0; i < n && i < 16; i++)
+        k += (size_t)snprintf(hex + k, sizeof(hex) - k, "%02x ", p[i]);
+    hex[k > 0 ? k - 1 : 0] = '\0';
+    return repl_error_set(err, REPL_ERR_RETRY,
+                          "source %s: unexpected packet (type 0x%02x, %lu bytes: %s) in the binlog "
+                          "stream; reconnecting",
+                          src->name, p[0], n, hex);
+}
+
 int ext_source_next(ext_source *src, const uint8_t **event, size_t *len, repl_error *err)
 {
     unsigned long n = mysql_net_read_packet(src->mysql);
     const uint8_t *p;
-    if (n == (unsigned long)~0UL || n == 0)
+    if (n == packet_error || n == 0)
         return source_fail(src, err, "read binlog event");
     p = src->mysql->net.read_pos;
     if (p[0] == 0xfe && n < 9)
         return repl_error_set(err, REPL_ERR_NOTFOUND, "source %s: end of binlog", src->name);
     if (p[0] != 0x00)
-        return repl_error_set(err, REPL_ERR_CORRUPT,
-                              "source %s: unexpected packet type 0x%02x in binlog stream",
-                              src->name, p[0]);
+        return source_bad_packet(src, p, n, err);
     *event = p + 1;
     *len = n - 1;
     return REPL_OK;

@@ -128,6 +128,12 @@ int repl_service_online(repl_service *svc, const repl_online_args *args, repl_er
 {
     int rc;
     pthread_mutex_lock(&svc->lock);
+    if (svc->state == SVC_ERROR && svc->running) {
+        /* the pipeline stopped itself on the error: join its threads before starting again */
+        pthread_mutex_unlock(&svc->lock);
+        repl_service_offline(svc, err);
+        pthread_mutex_lock(&svc->lock);
+    }
     if (svc->state == SVC_ONLINE || svc->running) {
         pthread_mutex_unlock(&svc->lock);
         return repl_error_set(err, REPL_ERR_INVALID, "service %s is already online", svc->cfg.name);

@@ -32,8 +32,7 @@ def rotation_and_master_restart(sb):
         time.sleep(1)
         m.execute("FLUSH BINARY LOGS")
     load.wait()
-    m.execute("SHUTDOWN")  # the master goes away; the extractor retries with backoff
-    harness.wait_for(lambda: not m.alive(), timeout=60, what="master down")
+    trep.shutdown_server(m)  # the master goes away; the extractor retries with backoff
     sb.start()  # restarts mariadbd and waits for the service to be ONLINE again
     m.execute("CREATE TABLE sbtest.after_restart (id INT PRIMARY KEY)")
     m.execute("INSERT INTO sbtest.after_restart VALUES (1)")

@@ -46,8 +46,7 @@ def restart_slave_server(sb):
     s = sb.slaves[0]
     load = trep.Load(sb.master, seconds=6, threads=2, tables=4, size=1000)
     time.sleep(2)
-    s.execute("SHUTDOWN")
-    harness.wait_for(lambda: not s.alive(), timeout=60, what="slave server down")
+    trep.shutdown_server(s)
     time.sleep(1)
     sb.start()
     load.wait()

@@ -13,6 +13,7 @@ import threading
 import harness
 
 sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "tools"))
+from sandboxlib import mariadb as sb_mariadb  # noqa: E402
 from sandboxlib import trepd as sb_trepd  # noqa: E402
 
 
@@ -145,7 +146,7 @@ def binlog_gtids(master):
 
 def thl_gtids(master):
     """GTIDs of the complete transactions in the master's THL, in seqno order, and the seqnos."""
-    doc = json.loads(trep.thl(master, "list", "--json").stdout)
+    doc = json.loads(thl(master, "list", "--json").stdout)
     events = doc["events"] if isinstance(doc, dict) else doc
     seqnos, gtids = [], []
     for ev in events:
@@ -195,3 +196,9 @@ def wait_state(node, state, timeout=60):
     """Wait until trepctl status reports state; returns the status."""
     return harness.wait_for(lambda: (lambda st: st if st["state"] == state else None)(status(node)),
                             timeout=timeout, what=f"{node.name} {state}")
+
+
+def shutdown_server(node):
+    """SHUTDOWN node's MariaDB and wait until its process has exited (so tools/sandbox start restarts it)."""
+    node.execute("SHUTDOWN")
+    harness.wait_for(lambda: not sb_mariadb.server_pids(node.rec), timeout=60, what=f"{node.name} mariadbd exit")
