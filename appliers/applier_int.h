@@ -188,7 +188,8 @@ int apl_recovery_tolerates(const apl_applier *a, unsigned e);
 /* apply_sess.c */
 void apl_sess_reset(apl_sess *s);
 void apl_sess_set(apl_sess *s, enum apl_sv v, int64_t value);
-void apl_sess_want_rows(apl_sess *want);
+/** The session a rows item needs; flags: THL_ROWS_* of the item. */
+void apl_sess_want_rows(apl_sess *want, unsigned flags);
 /** Send one SET for the values of want that differ from the connection's; extra (may be NULL)
  * is appended to the same SET (one-shot assignments). */
 int apl_sess_sync(apl_applier *a, const apl_sess *want, const char *extra, size_t extra_len,

@@ -581,7 +581,10 @@ static int bl_rows_event(repl_buf *b, const thl_rows *r, const bl_col *cols, uin
     size_t at = bl_event_start(b, bl_rows_type(r), server_id, ts);
     int rc = REPL_OK;
     put_le(b, BL_TABLE_ID, 6);
-    put_le(b, BL_STMT_END_F, 2);
+    put_le(b,
+           BL_STMT_END_F | ((r->flags & THL_ROWS_NO_FK_CHECKS) ? 0x0002 : 0) |
+               ((r->flags & THL_ROWS_NO_UNIQUE_CHECKS) ? 0x0004 : 0),
+           2);
     put_packed(b, r->ncols);
     bl_put_bitmap(b, r->action == THL_ROW_INSERT ? r->after_present : r->before_present, r->ncols);
     if (r->action == THL_ROW_UPDATE)

@@ -690,7 +690,7 @@ int apl_rows_apply(apl_applier *a, const thl_rows *rows, repl_error *err)
     a->stats.rows += rows->nrows;
     if (t->binlog_path)
         return apl_binlog_rows(a, rows, err);
-    apl_sess_want_rows(&want);
+    apl_sess_want_rows(&want, rows->flags);
     rc = apl_sess_sync(a, &want, NULL, 0, err);
     if (rc != REPL_OK)
         return rc;

@@ -41,7 +41,7 @@ void apl_sess_set(apl_sess *s, enum apl_sv v, int64_t value)
     s->num[v] = value;
 }
 
-void apl_sess_want_rows(apl_sess *want)
+void apl_sess_want_rows(apl_sess *want, unsigned flags)
 {
     apl_sess_reset(want);
     apl_sess_set(want, APL_SV_SQL_MODE, (int64_t)APL_ROW_SQL_MODE);
@@ -51,8 +51,8 @@ void apl_sess_want_rows(apl_sess *want)
     /* TIMESTAMP values are bound as UTC broken-down times */
     want->mask |= 1u << APL_SV_TIME_ZONE;
     strcpy(want->time_zone, "+00:00");
-    apl_sess_set(want, APL_SV_FK_CHECKS, 1);
-    apl_sess_set(want, APL_SV_UNIQUE_CHECKS, 1);
+    apl_sess_set(want, APL_SV_FK_CHECKS, (flags & THL_ROWS_NO_FK_CHECKS) ? 0 : 1);
+    apl_sess_set(want, APL_SV_UNIQUE_CHECKS, (flags & THL_ROWS_NO_UNIQUE_CHECKS) ? 0 : 1);
 }
 
 void apl_put_ident(repl_buf *b, const char *name)

@@ -180,6 +180,10 @@ static int rows_setup(rows_dec *d)
                          (unsigned long long)ncols, d->map->ncols);
     d->rows =
         thl_event_add_rows(d->ev, d->map->schema, d->map->table, d->info.action, d->map->ncols);
+    if (d->info.flags & EXT_ROWS_NO_FOREIGN_KEY_F)
+        d->rows->flags |= THL_ROWS_NO_FK_CHECKS;
+    if (d->info.flags & EXT_ROWS_RELAXED_UNIQUE_F)
+        d->rows->flags |= THL_ROWS_NO_UNIQUE_CHECKS;
     rows_copy_columns(d);
     switch (d->info.action) {
     case THL_ROW_INSERT:

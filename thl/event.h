@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* thl/event.h - the transaction event model (DESIGN.md section 2): one source transaction (or one fragment
- * of a large one) as an ordered list of items, statements and row changes, with full-fidelity values.
- * An event owns an arena; every string, value and array reachable from it lives there and is released
- * by thl_event_free. Builders below copy their inputs into the arena. Not thread-safe: one owner at a
- * time; events cross stages only through the THL. Knows nothing about encoding, LMDB or MySQL. */
+/* thl/event.h - the transaction event model (DESIGN.md section 2): one source transaction (or one
+ * fragment of a large one) as an ordered list of items, statements and row changes, with
+ * full-fidelity values. An event owns an arena; every string, value and array reachable from it
+ * lives there and is released by thl_event_free. Builders below copy their inputs into the arena.
+ * Not thread-safe: one owner at a time; events cross stages only through the THL. Knows nothing
+ * about encoding, LMDB or MySQL. */
 #ifndef THL_EVENT_H
 #define THL_EVENT_H
 
@@ -17,20 +18,23 @@
 /** How a value is represented; the column's SQL type is in thl_column. */
 typedef enum thl_value_kind {
     THL_VAL_NULL = 0,
-    THL_VAL_INT = 1,      /* i: signed 64-bit (TINYINT..BIGINT signed, YEAR) */
-    THL_VAL_UINT = 2,     /* u: unsigned 64-bit (unsigned integers) */
-    THL_VAL_FLOAT = 3,    /* f: IEEE single */
-    THL_VAL_DOUBLE = 4,   /* d: IEEE double */
-    THL_VAL_DECIMAL = 5,  /* bytes: exact decimal as ASCII text, e.g. "-12.3400" (scale digits kept) */
-    THL_VAL_STRING = 6,   /* bytes: character data in the column charset (CHAR, VARCHAR, TEXT, JSON) */
-    THL_VAL_BYTES = 7,    /* bytes: binary data (BINARY, VARBINARY, BLOB, GEOMETRY, UUID, INET6) */
-    THL_VAL_BIT = 8,      /* u: BIT(n) value, low n bits */
-    THL_VAL_ENUM = 9,     /* u: 1-based ENUM index, 0 = '' */
-    THL_VAL_SET = 10,     /* u: SET member bitmap */
-    THL_VAL_DATE = 11,    /* t: year, month, day (zero dates allowed) */
-    THL_VAL_TIME = 12,    /* t: neg, hour (may exceed 24), minute, second, usec */
+    THL_VAL_INT = 1,    /* i: signed 64-bit (TINYINT..BIGINT signed, YEAR) */
+    THL_VAL_UINT = 2,   /* u: unsigned 64-bit (unsigned integers) */
+    THL_VAL_FLOAT = 3,  /* f: IEEE single */
+    THL_VAL_DOUBLE = 4, /* d: IEEE double */
+    THL_VAL_DECIMAL =
+        5, /* bytes: exact decimal as ASCII text, e.g. "-12.3400" (scale digits kept) */
+    THL_VAL_STRING =
+        6,             /* bytes: character data in the column charset (CHAR, VARCHAR, TEXT, JSON) */
+    THL_VAL_BYTES = 7, /* bytes: binary data (BINARY, VARBINARY, BLOB, GEOMETRY, UUID, INET6) */
+    THL_VAL_BIT = 8,   /* u: BIT(n) value, low n bits */
+    THL_VAL_ENUM = 9,  /* u: 1-based ENUM index, 0 = '' */
+    THL_VAL_SET = 10,  /* u: SET member bitmap */
+    THL_VAL_DATE = 11, /* t: year, month, day (zero dates allowed) */
+    THL_VAL_TIME = 12, /* t: neg, hour (may exceed 24), minute, second, usec */
     THL_VAL_DATETIME = 13, /* t: date + time of day + usec (no time zone) */
-    THL_VAL_TIMESTAMP = 14 /* ts: seconds since the epoch (UTC) + usec; sec 0 usec 0 = zero timestamp */
+    THL_VAL_TIMESTAMP =
+        14 /* ts: seconds since the epoch (UTC) + usec; sec 0 usec 0 = zero timestamp */
 } thl_value_kind;
 
 typedef struct thl_temporal {
@@ -77,7 +81,8 @@ typedef enum thl_row_action {
 #define THL_COL_PK        0x04u /* part of the primary key (from optional metadata) */
 #define THL_COL_BINARY    0x08u /* binary collation/charset 63: compare as bytes */
 #define THL_COL_INVISIBLE 0x10u /* MySQL invisible column */
-#define THL_COL_JSON_DIFF 0x20u /* MySQL partial JSON update: the value is a JSON_SET/... expression over @N */
+#define THL_COL_JSON_DIFF \
+    0x20u /* MySQL partial JSON update: the value is a JSON_SET/... expression over @N */
 
 /** One column of a row change: what the TABLE_MAP said about it. */
 typedef struct thl_column {
@@ -99,10 +104,15 @@ typedef struct thl_row {
     thl_value *after;  /* value image: INSERT and UPDATE; NULL for DELETE */
 } thl_row;
 
+/** Rows flags (from the binlog rows event). */
+#define THL_ROWS_NO_FK_CHECKS     0x01u /* foreign_key_checks=0 on the source */
+#define THL_ROWS_NO_UNIQUE_CHECKS 0x02u /* unique_checks=0 on the source */
+
 typedef struct thl_rows {
     const char *schema;
     const char *table;
     uint8_t action; /* thl_row_action */
+    uint8_t flags;  /* THL_ROWS_*: the source session's checks when it wrote these rows */
     uint32_t ncols;
     thl_column *cols;
     /* present-column bitmaps, (ncols+7)/8 bytes, bit i = column i is in that image;
@@ -169,10 +179,11 @@ typedef struct thl_session {
 } thl_session;
 
 typedef struct thl_statement {
-    const char *schema;  /* default database ("" if none) */
-    const uint8_t *sql;  /* statement bytes in the client charset, not NUL-terminated */
+    const char *schema; /* default database ("" if none) */
+    const uint8_t *sql; /* statement bytes in the client charset, not NUL-terminated */
     size_t sql_len;
-    uint16_t error_code; /* error the statement raised on the source (non-transactional side effects) */
+    uint16_t
+        error_code; /* error the statement raised on the source (non-transactional side effects) */
     thl_session session;
 } thl_statement;
 
@@ -197,11 +208,12 @@ typedef struct thl_meta {
 } thl_meta;
 
 /** Event flags (also in the record header). */
-#define THL_EV_LAST_FRAG   0x01u /* the last (or only) fragment of its transaction */
-#define THL_EV_HEARTBEAT   0x02u /* a heartbeat event */
-#define THL_EV_UNSAFE      0x04u /* ends a block commit: DDL, non-transactional, ... */
-#define THL_EV_ROLLBACK    0x08u /* the source rolled the transaction back (kept for its side effects) */
-#define THL_EV_DDL         0x10u
+#define THL_EV_LAST_FRAG 0x01u /* the last (or only) fragment of its transaction */
+#define THL_EV_HEARTBEAT 0x02u /* a heartbeat event */
+#define THL_EV_UNSAFE    0x04u /* ends a block commit: DDL, non-transactional, ... */
+#define THL_EV_ROLLBACK \
+    0x08u /* the source rolled the transaction back (kept for its side effects) */
+#define THL_EV_DDL 0x10u
 
 /** The maximum length of shard_id and event_id strings. */
 #define THL_ID_MAX 1024
@@ -209,7 +221,7 @@ typedef struct thl_meta {
 typedef struct thl_event {
     uint64_t seqno;
     uint16_t fragno;
-    uint8_t flags;  /* THL_EV_* */
+    uint8_t flags; /* THL_EV_* */
     uint64_t epoch;
     int64_t source_tstamp_us;  /* commit time on the source, µs since the epoch */
     int64_t extract_tstamp_us; /* time extracted */
@@ -245,9 +257,9 @@ void thl_event_set_meta(thl_event *ev, const char *key, const char *value);
 /** Borrowed value for key, or NULL. */
 const char *thl_event_get_meta(const thl_event *ev, const char *key);
 
-/** Append a statement item; returns it for the caller to fill (sql and strings must be arena copies:
- * use thl_event_strdup / thl_event_memdup). The pointer is valid until the next thl_event_add_*
- * (the item array may move). */
+/** Append a statement item; returns it for the caller to fill (sql and strings must be arena
+ * copies: use thl_event_strdup / thl_event_memdup). The pointer is valid until the next
+ * thl_event_add_* (the item array may move). */
 thl_statement *thl_event_add_statement(thl_event *ev);
 /** Append a rows item for schema.table with ncols columns (zeroed, names ""); bitmaps allocated and
  * set to all-present for the images the action uses. The pointer is valid until the next
@@ -277,7 +289,7 @@ static inline void thl_bit_set(uint8_t *bitmap, uint32_t i, int on)
     if (on)
         bitmap[i >> 3] |= (uint8_t)(1u << (i & 7));
     else
-        bitmap[i >> 3] &= (uint8_t)~(1u << (i & 7));
+        bitmap[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
 #endif

@@ -293,6 +293,7 @@ static void enc_rows(rec_enc *e, const thl_rows *r)
     enc_str(e, r->schema);
     enc_str(e, r->table);
     repl_buf_put_u8(e->b, r->action);
+    repl_buf_put_u8(e->b, r->flags);
     repl_buf_put_varint(e->b, r->ncols);
     for (uint32_t i = 0; i < r->ncols; i++)
         enc_column(e, &r->cols[i]);
@@ -839,6 +840,11 @@ static void dec_rows(rec_dec *d, thl_rows *r)
     r->action = rd_u8(&d->rd);
     if (!d->rd.bad && (r->action < THL_ROW_INSERT || r->action > THL_ROW_DELETE)) {
         dec_fail(d, "unknown row action", r->action);
+        return;
+    }
+    r->flags = rd_u8(&d->rd);
+    if (!d->rd.bad && (r->flags & ~(THL_ROWS_NO_FK_CHECKS | THL_ROWS_NO_UNIQUE_CHECKS)) != 0) {
+        dec_fail(d, "unknown rows flags", r->flags);
         return;
     }
     r->ncols = dec_count(d, REC_COL_MIN_BYTES);

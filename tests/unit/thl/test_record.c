@@ -926,13 +926,14 @@ static void record__crafted_statement_rules(void **state)
 }
 
 /* A rows item header: schema, table, action, ncols plain columns, then the caller's bitmaps. */
-static void rows_start(repl_buf *p, uint8_t action, uint32_t ncols)
+static void rows_start_flags(repl_buf *p, uint8_t action, uint8_t flags, uint32_t ncols)
 {
     payload_start(p, 1);
     repl_buf_put_u8(p, THL_ITEM_ROWS);
     repl_buf_put_lenbytes(p, "s", 1);
     repl_buf_put_lenbytes(p, "t", 1);
     repl_buf_put_u8(p, action);
+    repl_buf_put_u8(p, flags);
     repl_buf_put_varint(p, ncols);
     for (uint32_t i = 0; i < ncols; i++) {
         repl_buf_put_varint(p, 0); /* name "" */
@@ -946,12 +947,19 @@ static void rows_start(repl_buf *p, uint8_t action, uint32_t ncols)
     }
 }
 
+static void rows_start(repl_buf *p, uint8_t action, uint32_t ncols)
+{
+    rows_start_flags(p, action, 0, ncols);
+}
+
 static void record__crafted_rows_rules(void **state)
 {
     repl_buf p;
     (void)state;
     rows_start(&p, 4, 0);
     expect_payload(&p, &spec_ok, "unknown row action 4");
+    rows_start_flags(&p, THL_ROW_INSERT, 0x80, 0);
+    expect_payload(&p, &spec_ok, "unknown rows flags 128");
     repl_buf_dispose(&p);
     rows_start(&p, THL_ROW_INSERT, 3);
     repl_buf_put_u8(&p, 0x09); /* bit 3 is padding for 3 columns */
