@@ -216,10 +216,31 @@ static int tm_col_meta(ext_table_map *m, uint32_t i, repl_rd *mr, repl_error *er
     return tm_resolve(m, c, i, err);
 }
 
+/* MySQL 5.1 development servers wrote TABLE_MAPs that end after the column types: no metadata and
+ * no NULL-ability bitmap. MySQL's own reader then takes metadata 0 and every column nullable; a
+ * CHAR value of that era is a 1-byte length and its bytes. */
+static int tm_no_meta(ext_table_map *m, repl_error *err)
+{
+    for (uint32_t i = 0; i < m->ncols; i++) {
+        thl_column *c = &m->cols[i];
+        c->type = m->binlog_types[i];
+        if (tm_meta_form(c->type) < 0)
+            return tm_fail(m, err, "column %u: unknown column type %u", i + 1, c->type);
+        c->meta = c->type == EXT_COL_STRING ? (uint16_t)(EXT_COL_STRING << 8 | 0xff) : 0;
+        if (tm_resolve(m, c, i, err) != REPL_OK)
+            return REPL_ERR_CORRUPT;
+        c->flags |= THL_COL_NULLABLE;
+    }
+    return REPL_OK;
+}
+
 static int tm_parse_meta(ext_table_map *m, repl_rd *rd, repl_error *err)
 {
     repl_rd mr;
-    uint64_t mlen = rd_packed(rd);
+    uint64_t mlen;
+    if (rd_left(rd) == 0)
+        return tm_no_meta(m, err);
+    mlen = rd_packed(rd);
     const uint8_t *meta = rd_ok(rd) && mlen <= rd_left(rd) ? rd_take(rd, mlen) : NULL;
     if (meta == NULL)
         return tm_fail(m, err, "truncated metadata block");
