@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* extractors/binlog_types.h - binlog constants shared by the event decoder and the row decoder: event
- * type codes (MySQL and MariaDB), column type codes, event and rows flags. Values from the MariaDB server's
- * sql/log_event.h and MySQL's libs/mysql/binlog/event/binlog_event.h. Constants only. */
+/* extractors/binlog_types.h - binlog constants shared by the event decoder and the row decoder:
+ * event type codes (MySQL and MariaDB), column type codes, event and rows flags. Values from the
+ * MariaDB server's sql/log_event.h and MySQL's libs/mysql/binlog/event/binlog_event.h. Constants
+ * only. */
 #ifndef EXT_BINLOG_TYPES_H
 #define EXT_BINLOG_TYPES_H
 
@@ -66,19 +67,21 @@ enum ext_event_type {
 };
 
 /* ---- common header ---- */
-#define EXT_EVENT_HEADER_LEN    19
-#define EXT_BINLOG_MAGIC        "\xfe" "bin"
+#define EXT_EVENT_HEADER_LEN 19
+#define EXT_BINLOG_MAGIC \
+    "\xfe"               \
+    "bin"
 #define EXT_LOG_EVENT_ARTIFICIAL_F 0x0020
 #define EXT_LOG_EVENT_IGNORABLE_F  0x0080
-#define EXT_CHECKSUM_OFF        0
-#define EXT_CHECKSUM_CRC32      1
-#define EXT_CHECKSUM_UNDEF      255
+#define EXT_CHECKSUM_OFF           0
+#define EXT_CHECKSUM_CRC32         1
+#define EXT_CHECKSUM_UNDEF         255
 
 /* ---- rows event flags ---- */
-#define EXT_ROWS_STMT_END_F        0x0001
-#define EXT_ROWS_NO_FOREIGN_KEY_F  0x0002
-#define EXT_ROWS_RELAXED_UNIQUE_F  0x0004
-#define EXT_ROWS_COMPLETE_ROWS_F   0x0008
+#define EXT_ROWS_STMT_END_F       0x0001
+#define EXT_ROWS_NO_FOREIGN_KEY_F 0x0002
+#define EXT_ROWS_RELAXED_UNIQUE_F 0x0004
+#define EXT_ROWS_COMPLETE_ROWS_F  0x0008
 
 /* ---- MariaDB GTID flags2 ---- */
 #define EXT_MGTID_FL_STANDALONE      0x01

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* extractors/extractor.h - the extract stage: binlog (live from the master, or files) -> decoder ->
- * transaction assembly -> THL. Restart-safe: it resumes right after the event_id (binlog file:offset) of
- * the last complete transaction in the THL, so no transaction is lost or stored twice; fragments of a
- * transaction cut short by a crash or a lost connection are removed before resuming. */
+ * transaction assembly -> THL. Restart-safe: it resumes right after the event_id (binlog
+ * file:offset) of the last complete transaction in the THL, so no transaction is lost or stored
+ * twice; fragments of a transaction cut short by a crash or a lost connection are removed before
+ * resuming. */
 #ifndef EXT_EXTRACTOR_H
 #define EXT_EXTRACTOR_H
 
@@ -17,10 +18,10 @@
 
 typedef struct ext_extractor_options {
     const char *service;
-    const char *source_id;      /* NULL: the source's host:port */
-    uint64_t fragment_bytes;    /* default 1 MiB */
-    ext_source_options source;  /* live mode */
-    ext_start start;            /* where to start when the THL is empty */
+    const char *source_id;     /* NULL: the source's host:port */
+    uint64_t fragment_bytes;   /* default 1 MiB */
+    ext_source_options source; /* live mode */
+    ext_start start;           /* where to start when the THL is empty */
     int skip_preflight;
 } ext_extractor_options;
 
@@ -44,8 +45,8 @@ typedef struct ext_extractor ext_extractor;
 ext_extractor *ext_extractor_new(thl_log *log, const ext_extractor_options *opts);
 void ext_extractor_free(ext_extractor *x);
 
-/** Extract from binlog files in the given order (resuming after the THL's last event_id if its file is
- * among them; files before it are skipped). Returns REPL_OK at the end of the last file. */
+/** Extract from binlog files in the given order (resuming after the THL's last event_id if its file
+ * is among them; files before it are skipped). Returns REPL_OK at the end of the last file. */
 int ext_extractor_run_files(ext_extractor *x, const char *const *paths, size_t npaths,
                             repl_error *err);
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* extractors/txn.h - transaction assembly: turns the stream of decoded binlog events into THL events,
- * one per source transaction (GTID ... XID/COMMIT, a standalone DDL, an XA PREPARE or XA COMMIT group),
- * split into fragments when large. Tracks the binlog position (file:offset of each transaction's end,
- * and its GTID) that becomes the event_id, the session state statements need (INTVAR, RAND, USER_VAR,
- * QUERY status variables), the shard, timestamps and metadata. Hands finished events to an emit callback
- * (the extractor appends them to the THL). Owned by one thread. */
+/* extractors/txn.h - transaction assembly: turns the stream of decoded binlog events into THL
+ * events, one per source transaction (GTID ... XID/COMMIT, a standalone DDL, an XA PREPARE or XA
+ * COMMIT group), split into fragments when large. Tracks the binlog position (file:offset of each
+ * transaction's end, and its GTID) that becomes the event_id, the session state statements need
+ * (INTVAR, RAND, USER_VAR, QUERY status variables), the shard, timestamps and metadata. Hands
+ * finished events to an emit callback (the extractor appends them to the THL). Owned by one thread.
+ */
 #ifndef EXT_TXN_H
 #define EXT_TXN_H
 
@@ -14,8 +15,9 @@
 #include "replicator/base/error.h"
 #include "thl/event.h"
 
-/** Receives each finished event or fragment (seqno, fragno, epoch, flags and ids filled in). The event
- * is reused after the call returns: copy what must outlive it. A non-OK return stops the feed. */
+/** Receives each finished event or fragment (seqno, fragno, epoch, flags and ids filled in). The
+ * event is reused after the call returns: copy what must outlive it. A non-OK return stops the
+ * feed. */
 typedef int (*ext_txn_emit_fn)(void *ctx, const thl_event *ev, repl_error *err);
 
 typedef struct ext_txn_options {
@@ -38,8 +40,8 @@ typedef struct ext_txn_stats {
     uint64_t rolled_back;
     uint64_t events;
     uint64_t next_seqno;
-    char file[256];    /* current binlog file */
-    uint64_t offset;   /* end of the last event seen */
+    char file[256];  /* current binlog file */
+    uint64_t offset; /* end of the last event seen */
     char last_event_id[THL_ID_MAX + 1];
     int in_transaction;
 } ext_txn_stats;
@@ -52,8 +54,8 @@ void ext_txn_free(ext_txn *txn);
 void ext_txn_set_file(ext_txn *txn, const char *file);
 
 /** Feed one decoded event (rows are decoded through dec). REPL_ERR_CORRUPT or REPL_ERR_INVALID on a
- * stream that breaks transaction rules (a GTID inside an open transaction, rows outside one, an INCIDENT,
- * LOAD DATA in statement format), naming the file, offset and event type. */
+ * stream that breaks transaction rules (a GTID inside an open transaction, rows outside one, an
+ * INCIDENT, LOAD DATA in statement format), naming the file, offset and event type. */
 int ext_txn_feed(ext_txn *txn, ext_decoder *dec, const ext_event *ev, repl_error *err);
 
 /** Whether a transaction is open (its events are not yet all emitted). */

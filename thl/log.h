@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* thl/log.h - the THL store: one LMDB environment per service holding records keyed by (seqno, fragno),
- * with an event_id index, epoch history and a meta table (DESIGN.md section 3). One writer thread
- * appends with group commit; any number of reader threads (cursors) read concurrently and may block until
- * a seqno is committed. A process opens a given THL directory once and shares the handle between its
- * threads (LMDB forbids two environments on one file in a process). After a crash the log holds a prefix
- * of complete transactions: trailing fragments of an unfinished seqno are removed when the writer opens. */
+/* thl/log.h - the THL store: one LMDB environment per service holding records keyed by (seqno,
+ * fragno), with an event_id index, epoch history and a meta table (DESIGN.md section 3). One writer
+ * thread appends with group commit; any number of reader threads (cursors) read concurrently and
+ * may block until a seqno is committed. A process opens a given THL directory once and shares the
+ * handle between its threads (LMDB forbids two environments on one file in a process). After a
+ * crash the log holds a prefix of complete transactions: trailing fragments of an unfinished seqno
+ * are removed when the writer opens. */
 #ifndef THL_LOG_H
 #define THL_LOG_H
 
@@ -26,11 +27,11 @@ typedef enum thl_sync_mode {
 } thl_sync_mode;
 
 typedef struct thl_log_options {
-    const char *dir;      /* THL directory (created if missing unless read_only) */
-    const char *service;  /* recorded in the meta table; checked on open when set */
-    int read_only;        /* open for reading only (the thl tool, other processes) */
+    const char *dir;     /* THL directory (created if missing unless read_only) */
+    const char *service; /* recorded in the meta table; checked on open when set */
+    int read_only;       /* open for reading only (the thl tool, other processes) */
     thl_sync_mode sync;
-    uint64_t map_bytes;   /* LMDB map size: the log's maximum size */
+    uint64_t map_bytes;        /* LMDB map size: the log's maximum size */
     uint32_t group_max_events; /* batch: commit after this many records ... */
     uint64_t group_max_bytes;  /* ... or this many bytes ... */
     uint32_t group_max_ms;     /* ... or when the oldest uncommitted record is this old */
@@ -48,37 +49,40 @@ void thl_log_close(thl_log *log);
 
 /* ---- writer (one thread) ---- */
 
-/** Append one event (or fragment). Seqnos are dense: ev->seqno must be the last seqno + 1 (or 0 on an
- * empty log, or any value on an empty log after purge), fragments of one seqno come in fragno order
- * 0,1,2... and a new seqno may only start after a THL_EV_LAST_FRAG. May commit (group bounds, sync
- * mode). REPL_ERR_FULL when the map or the disk is full: the log is left as of the last commit. */
+/** Append one event (or fragment). Seqnos are dense: ev->seqno must be the last seqno + 1 (or 0 on
+ * an empty log, or any value on an empty log after purge), fragments of one seqno come in fragno
+ * order 0,1,2... and a new seqno may only start after a THL_EV_LAST_FRAG. May commit (group bounds,
+ * sync mode). REPL_ERR_FULL when the map or the disk is full: the log is left as of the last
+ * commit. */
 int thl_log_append(thl_log *log, const thl_event *ev, repl_error *err);
-/** Append an already encoded record (from the network): CRC and order are checked, bytes stored as is. */
+/** Append an already encoded record (from the network): CRC and order are checked, bytes stored as
+ * is. */
 int thl_log_append_record(thl_log *log, const uint8_t *rec, size_t len, repl_error *err);
 /** Commit (and per sync mode fsync) every pending record; then readers can see them. */
 int thl_log_commit(thl_log *log, repl_error *err);
-/** Milliseconds until the pending group must be committed (-1 when nothing is pending). A writer that
- * waits for input uses it as its timeout, then calls thl_log_commit. */
+/** Milliseconds until the pending group must be committed (-1 when nothing is pending). A writer
+ * that waits for input uses it as its timeout, then calls thl_log_commit. */
 int thl_log_commit_due_ms(thl_log *log);
 
 /* ---- state ---- */
 
 typedef struct thl_log_state {
-    int empty;              /* no complete transaction stored */
-    uint64_t min_seqno;     /* lowest stored seqno */
-    uint64_t max_seqno;     /* highest complete (last fragment committed) seqno */
-    uint64_t last_epoch;    /* epoch of max_seqno */
+    int empty;           /* no complete transaction stored */
+    uint64_t min_seqno;  /* lowest stored seqno */
+    uint64_t max_seqno;  /* highest complete (last fragment committed) seqno */
+    uint64_t last_epoch; /* epoch of max_seqno */
     char last_event_id[THL_ID_MAX + 1];
     char last_source_id[256];
     uint64_t record_count;
-    uint64_t used_bytes;    /* LMDB pages in use */
+    uint64_t used_bytes; /* LMDB pages in use */
     uint64_t map_bytes;
 } thl_log_state;
 
 int thl_log_state_get(thl_log *log, thl_log_state *out, repl_error *err);
 
-/** Block until seqno is committed and complete, or timeout_ms passes (-1 = forever). Returns REPL_OK,
- * REPL_ERR_RETRY on timeout, REPL_ERR_INVALID if the log is closing. Only in-process commits wake it. */
+/** Block until seqno is committed and complete, or timeout_ms passes (-1 = forever). Returns
+ * REPL_OK, REPL_ERR_RETRY on timeout, REPL_ERR_INVALID if the log is closing. Only in-process
+ * commits wake it. */
 int thl_log_wait_seqno(thl_log *log, uint64_t seqno, int timeout_ms, repl_error *err);
 
 /* ---- reading ---- */
@@ -87,14 +91,15 @@ int thl_log_wait_seqno(thl_log *log, uint64_t seqno, int timeout_ms, repl_error 
 int thl_log_read_record(thl_log *log, uint64_t seqno, uint16_t fragno, repl_buf *out,
                         repl_error *err);
 
-/** A forward cursor from seqno (fragno 0). Owned by one thread. Renews its LMDB read transaction every
- * few hundred records or milliseconds so it never pins old pages for long. */
+/** A forward cursor from seqno (fragno 0). Owned by one thread. Renews its LMDB read transaction
+ * every few hundred records or milliseconds so it never pins old pages for long. */
 int thl_cursor_open(thl_cursor **out, thl_log *log, uint64_t seqno, repl_error *err);
 void thl_cursor_close(thl_cursor *cur);
 /** Next record in (seqno, fragno) order. wait_ms: 0 = don't wait, -1 forever, else bound. Returns
- * REPL_OK with rec/len valid until the next call, REPL_ERR_NOTFOUND at the end (no wait), REPL_ERR_RETRY
- * on timeout, REPL_ERR_CORRUPT on a bad record (with its seqno). Only committed complete data is seen...
- * except fragments of a seqno whose later fragments are not yet committed, which are returned too. */
+ * REPL_OK with rec/len valid until the next call, REPL_ERR_NOTFOUND at the end (no wait),
+ * REPL_ERR_RETRY on timeout, REPL_ERR_CORRUPT on a bad record (with its seqno). Only committed
+ * complete data is seen... except fragments of a seqno whose later fragments are not yet committed,
+ * which are returned too. */
 int thl_cursor_next(thl_cursor *cur, const uint8_t **rec, size_t *len, int wait_ms,
                     repl_error *err);
 
@@ -120,7 +125,7 @@ int thl_log_find_gtid(thl_log *log, uint32_t domain, uint64_t seq, uint64_t *out
                       repl_error *err);
 
 typedef struct thl_epoch_entry {
-    uint64_t epoch;     /* epoch number (= first seqno of that master term) */
+    uint64_t epoch; /* epoch number (= first seqno of that master term) */
     uint64_t first_seqno;
     char source_id[256];
 } thl_epoch_entry;
@@ -130,8 +135,9 @@ int thl_log_epochs(thl_log *log, thl_epoch_entry **out, size_t *count, repl_erro
 
 /* ---- maintenance ---- */
 
-/** Delete every record with seqno < below (and their index entries). Never deletes the last complete
- * seqno: below is capped at max_seqno. Returns the number of records removed in *removed. */
+/** Delete every record with seqno < below (and their index entries). Never deletes the last
+ * complete seqno: below is capped at max_seqno. Returns the number of records removed in *removed.
+ */
 int thl_log_purge(thl_log *log, uint64_t below, uint64_t *removed, repl_error *err);
 /** Remove committed fragments of a transaction whose last fragment is missing (the writer lost its
  * source mid-transaction and will re-read it). Writer thread only. */

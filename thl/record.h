@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* thl/record.h - encode and decode one THL record: a fixed header (filterable without decoding), the
- * event payload (zstd-compressed above a threshold) and a CRC32C over both. The byte layout is in
- * docs/thl-format.md. Pure functions, no LMDB, no network; safe from any thread. Records travel
- * byte-for-byte from the master's THL to the slave's, so their bytes are the unit of replication. */
+/* thl/record.h - encode and decode one THL record: a fixed header (filterable without decoding),
+ * the event payload (zstd-compressed above a threshold) and a CRC32C over both. The byte layout is
+ * in docs/thl-format.md. Pure functions, no LMDB, no network; safe from any thread. Records travel
+ * byte-for-byte from the master's THL to the slave's, so their bytes are the unit of replication.
+ */
 #ifndef THL_RECORD_H
 #define THL_RECORD_H
 
@@ -13,8 +14,9 @@
 #include "replicator/base/error.h"
 #include "thl/event.h"
 
-#define THL_RECORD_VERSION   1
-#define THL_RECORD_MAX_BYTES (256u * 1024 * 1024) /* hard bound on one record (header+payload+crc) */
+#define THL_RECORD_VERSION 1
+#define THL_RECORD_MAX_BYTES \
+    (256u * 1024 * 1024) /* hard bound on one record (header+payload+crc) */
 
 typedef enum thl_codec {
     THL_CODEC_NONE = 0,
@@ -55,7 +57,8 @@ int thl_record_encode(repl_buf *out, const thl_event *ev, const thl_codec_option
                       repl_error *err);
 
 /** Parse and check a record's header and CRC32C without decoding its payload. REPL_ERR_CORRUPT
- * names the seqno when the header is readable ("thl: record seqno=12 fragno=0: CRC mismatch ..."). */
+ * names the seqno when the header is readable ("thl: record seqno=12 fragno=0: CRC mismatch ...").
+ */
 int thl_record_parse_header(thl_record_header *out, const uint8_t *rec, size_t len,
                             repl_error *err);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/base/buf.h - a growable byte buffer with little-endian, big-endian and varint writers: the
- * encoding side of rd.h. Caller-embedded (repl_buf_init/_dispose); not thread-safe. */
+/* replicator/base/buf.h - a growable byte buffer with little-endian, big-endian and varint writers:
+ * the encoding side of rd.h. Caller-embedded (repl_buf_init/_dispose); not thread-safe. */
 #ifndef REPL_BUF_H
 #define REPL_BUF_H
 

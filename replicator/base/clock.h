@@ -9,7 +9,8 @@
 int64_t repl_clock_now_us(void);
 /** Monotonic milliseconds, for timeouts and intervals. */
 int64_t repl_clock_mono_ms(void);
-/** Fill a struct timespec-compatible absolute CLOCK_REALTIME deadline ms from now (for cond waits). */
+/** Fill a struct timespec-compatible absolute CLOCK_REALTIME deadline ms from now (for cond waits).
+ */
 void repl_clock_deadline(void *timespec_out, int64_t ms_from_now);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/base/crc32c.h - CRC32C (Castagnoli), the checksum of every THL record and network frame.
- * Uses the SSE4.2 crc32 instruction when the CPU has it, else a slicing-by-8 table. Thread-safe. */
+/* replicator/base/crc32c.h - CRC32C (Castagnoli), the checksum of every THL record and network
+ * frame. Uses the SSE4.2 crc32 instruction when the CPU has it, else a slicing-by-8 table.
+ * Thread-safe. */
 #ifndef REPL_CRC32C_H
 #define REPL_CRC32C_H
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/base/error.h - the error type every fallible trep function fills: an int code plus a message.
- * A repl_error belongs to the caller, is fixed-size and never allocated, so it survives OOM and crosses
- * threads by value (STYLE.md section 3). */
+/* replicator/base/error.h - the error type every fallible trep function fills: an int code plus a
+ * message. A repl_error belongs to the caller, is fixed-size and never allocated, so it survives
+ * OOM and crosses threads by value (STYLE.md section 3). */
 #ifndef REPL_ERROR_H
 #define REPL_ERROR_H
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replicator/base/log.h - one-line log records: "2026-11-22T02:30:00.123Z INFO  thl: seqno=12 ...".
- * Macros check the level before evaluating arguments (Redis serverLog). Thread-safe; writes to stderr or
- * to a file set with repl_log_open. Modules log through these macros and never print directly. */
+ * Macros check the level before evaluating arguments (Redis serverLog). Thread-safe; writes to
+ * stderr or to a file set with repl_log_open. Modules log through these macros and never print
+ * directly. */
 #ifndef REPL_LOG_H
 #define REPL_LOG_H
 
@@ -24,10 +25,10 @@ int repl_log_open(const char *path, repl_error *err);
 void repl_log_write(repl_log_level level, const char *component, const char *fmt, ...)
     REPL_PRINTF(3, 4);
 
-#define REPL_LOG(level, comp, ...)                                                                 \
-    do {                                                                                           \
-        if ((int)(level) <= repl_log_level_current)                                                \
-            repl_log_write((level), (comp), __VA_ARGS__);                                          \
+#define REPL_LOG(level, comp, ...)                        \
+    do {                                                  \
+        if ((int)(level) <= repl_log_level_current)       \
+            repl_log_write((level), (comp), __VA_ARGS__); \
     } while (0)
 #define REPL_LOG_ERROR(comp, ...) REPL_LOG(REPL_LOG_LEVEL_ERROR, comp, __VA_ARGS__)
 #define REPL_LOG_WARN(comp, ...)  REPL_LOG(REPL_LOG_LEVEL_WARN, comp, __VA_ARGS__)

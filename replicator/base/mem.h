@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/base/mem.h - allocation wrappers. repl_malloc & co abort on OOM (Redis zmalloc); sizes that
- * come from input use repl_try_malloc and report failure. Also a simple arena for per-event data. */
+/* replicator/base/mem.h - allocation wrappers. repl_malloc & co abort on OOM (Redis zmalloc); sizes
+ * that come from input use repl_try_malloc and report failure. Also a simple arena for per-event
+ * data. */
 #ifndef REPL_MEM_H
 #define REPL_MEM_H
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replicator/base/rd.h - the bounds-checked byte reader every decoder of disk or wire bytes goes through.
- * A cursor {p, end} with a sticky failure flag: a read past the end returns 0 (or NULL), leaves the
- * cursor where it was and sets rd->bad; callers check rd_ok() once after a group of reads. Never cast a
- * buffer to a struct, never trust a length before checking it (STYLE.md section 6). Header-only. */
+/* replicator/base/rd.h - the bounds-checked byte reader every decoder of disk or wire bytes goes
+ * through. A cursor {p, end} with a sticky failure flag: a read past the end returns 0 (or NULL),
+ * leaves the cursor where it was and sets rd->bad; callers check rd_ok() once after a group of
+ * reads. Never cast a buffer to a struct, never trust a length before checking it (STYLE.md section
+ * 6). Header-only. */
 #ifndef REPL_RD_H
 #define REPL_RD_H
 
@@ -32,7 +33,8 @@ static inline int rd_ok(const repl_rd *r)
     return !r->bad;
 }
 
-/** Claim n bytes: returns a pointer to them and advances, or NULL (and marks bad) if fewer remain. */
+/** Claim n bytes: returns a pointer to them and advances, or NULL (and marks bad) if fewer remain.
+ */
 static inline const uint8_t *rd_take(repl_rd *r, size_t n)
 {
     const uint8_t *p = r->p;
