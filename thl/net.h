@@ -125,6 +125,13 @@ typedef struct thl_client_options {
                               default 1000 */
     thl_net_stop *stop;    /* borrowed stop token watched by open and run; NULL = the client
                               makes its own (thl_client_stop signals whichever is used) */
+    /* When the local log is empty, state this position instead of "none" (a slave restored from a
+     * backup holds the data up to it): the master checks it like a stored one and sends what
+     * follows. The empty log must accept the first seqno sent (thl_log_reset). */
+    int has_start_after;
+    uint64_t start_after_seqno;
+    uint64_t start_after_epoch;
+    const char *start_after_event_id;
 } thl_client_options;
 
 /** Defaults: no uri, no service, no secret, no force, 5 s connect, 30 s timeout, commit every 1000.

@@ -21,6 +21,10 @@ struct thl_client {
     char *service;
     char *secret;
     int force;
+    int has_start_after; /* position stated when the log is empty */
+    uint64_t start_after_seqno;
+    uint64_t start_after_epoch;
+    char *start_after_event_id;
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
     uint32_t commit_every;
@@ -90,6 +94,12 @@ static int cli_fill_hello(thl_client *c, thl_client_hello *ch, const thl_hello *
         rc = thl_log_state_get(c->log, &st, err);
     if (rc != REPL_OK)
         return rc;
+    if (st.empty && c->has_start_after) {
+        st.empty = 0;
+        st.max_seqno = c->start_after_seqno;
+        st.last_epoch = c->start_after_epoch;
+        snprintf(st.last_event_id, sizeof(st.last_event_id), "%s", c->start_after_event_id);
+    }
     ch->version = THL_NET_PROTOCOL_VERSION;
     ch->flags = (st.empty ? 0 : THL_CHELLO_POSITION) | (c->force ? THL_CHELLO_FORCE : 0);
     ch->last_seqno = st.empty ? 0 : st.max_seqno;
@@ -173,6 +183,11 @@ static void cli_copy_options(thl_client *c, const thl_client_options *opts)
     c->service = repl_strdup(opts->service != NULL ? opts->service : "");
     c->secret = repl_strdup(opts->secret != NULL ? opts->secret : "");
     c->force = opts->force;
+    c->has_start_after = opts->has_start_after;
+    c->start_after_seqno = opts->start_after_seqno;
+    c->start_after_epoch = opts->start_after_epoch;
+    c->start_after_event_id =
+        repl_strdup(opts->start_after_event_id != NULL ? opts->start_after_event_id : "");
     c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
     c->commit_every = opts->commit_every > 0 ? opts->commit_every : 1000;
@@ -384,6 +399,7 @@ void thl_client_close(thl_client *client)
     repl_free(client->uri);
     repl_free(client->service);
     repl_free(client->secret);
+    repl_free(client->start_after_event_id);
     repl_free(client);
 }
 

@@ -571,6 +571,46 @@ static void net__divergence_refused_unless_forced(void **state)
     tlog_close(&m);
 }
 
+/* A slave restored from a backup: empty (reset) log, but it states the backup's position; the
+ * master checks it and sends what follows. A wrong event_id at that seqno is refused. */
+static void net__empty_slave_starts_after_stated_position(void **state)
+{
+    tlog m;
+    tlog sl;
+    thl_server *s;
+    thl_client *c = NULL;
+    thl_client_options o;
+    thl_client_status cs;
+    repl_error err;
+    char uri[64];
+    char eid[128];
+    (void)state;
+    tlog_open(&m);
+    tlog_open(&sl);
+    append_range(m.log, 0, 29, 0, "");
+    assert_int_equal(thl_log_reset(sl.log, &err), REPL_OK);
+    s = server_start(m.log, NULL, 1000);
+    uri_of(uri, sizeof(uri), thl_server_port(s));
+    thl_client_options_init(&o);
+    o.uri = uri;
+    o.service = "alpha";
+    o.has_start_after = 1;
+    o.start_after_seqno = 14;
+    o.start_after_epoch = 0;
+    o.start_after_event_id = "mysql-bin.000001:1404;0-1-15;wrong";
+    assert_int_equal(thl_client_open(&c, &o, sl.log, &err), REPL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "diverged"));
+    snprintf(eid, sizeof(eid), "mysql-bin.000001:1404;0-1-15");
+    o.start_after_event_id = eid;
+    assert_int_equal(thl_client_open(&c, &o, sl.log, &err), REPL_OK);
+    thl_client_status_get(c, &cs);
+    assert_true(cs.start_seqno == 15);
+    thl_client_close(c);
+    thl_server_close(s);
+    tlog_close(&sl);
+    tlog_close(&m);
+}
+
 static void net__slave_ahead_refused(void **state)
 {
     tlog m;
@@ -1245,6 +1285,7 @@ int main(void)
         cmocka_unit_test(net__close_with_client_connected_is_prompt),
         cmocka_unit_test(net__client_stop_is_prompt),
         cmocka_unit_test(net__divergence_refused_unless_forced),
+        cmocka_unit_test(net__empty_slave_starts_after_stated_position),
         cmocka_unit_test(net__slave_ahead_refused),
         cmocka_unit_test(net__purged_position),
         cmocka_unit_test(net__secrets),
