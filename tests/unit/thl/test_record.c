@@ -958,6 +958,7 @@ static void record__crafted_rows_rules(void **state)
     (void)state;
     rows_start(&p, 4, 0);
     expect_payload(&p, &spec_ok, "unknown row action 4");
+    repl_buf_dispose(&p);
     rows_start_flags(&p, THL_ROW_INSERT, 0x80, 0);
     expect_payload(&p, &spec_ok, "unknown rows flags 128");
     repl_buf_dispose(&p);
