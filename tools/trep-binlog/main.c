@@ -14,6 +14,8 @@
 
 typedef struct tool_run {
     int json;
+    const char *extract_to; /* --extract-to THLDIR */
+    const char *service;
     int first_event; /* JSON: no comma before the next event */
     ext_decoder *dec;
     thl_event *tev;
@@ -24,8 +26,11 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: trep-binlog [--json] FILE...\n"
+            "       trep-binlog --extract-to THLDIR [--service S] FILE|DIR...\n"
             "Decode MySQL/MariaDB binlog files with trep's decoder: every event, its fields and\n"
-            "every row value (text like mariadb-binlog -vv, or one JSON document).\n");
+            "every row value (text like mariadb-binlog -vv, or one JSON document). With\n"
+            "--extract-to, extract their transactions into a THL instead (a directory stands for\n"
+            "its numbered binlog files in order), resuming after the THL's last transaction.\n");
 }
 
 static void flush_out(tool_run *r)
@@ -122,6 +127,10 @@ static int parse_args(int argc, char **argv, tool_run *r, int *first)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             r->json = 1;
+        } else if (strcmp(argv[i], "--extract-to") == 0 && i + 1 < argc) {
+            r->extract_to = argv[++i];
+        } else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc) {
+            r->service = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -145,6 +154,9 @@ int main(int argc, char **argv)
     repl_error err;
     int first = 1, rc = REPL_OK, nfiles = 0;
     int status = parse_args(argc, argv, &r, &first);
+    if (status < 0 && r.extract_to != NULL)
+        return tool_extract(r.extract_to, r.service != NULL ? r.service : "alpha", argv + first,
+                            argc - first);
     if (status >= 0)
         return status;
     r.dec = ext_decoder_new();

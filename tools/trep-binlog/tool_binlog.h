@@ -22,4 +22,8 @@ void tool_text_event(repl_buf *out, const ext_event *ev, const thl_rows *rows);
 /** A JSON object for ev with every decoded field (and its rows, or NULL). */
 json_t *tool_json_event(const ext_event *ev, const thl_rows *rows);
 
+/** --extract-to: extract the binlog files (or directories of them) args into the THL at thl_dir,
+ * resuming after its last complete transaction. Returns the exit status. */
+int tool_extract(const char *thl_dir, const char *service, char **args, int nargs);
+
 #endif
