@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "extractors/writer.h"
 #include "replicator/base/log.h"
 #include "replicator/base/mem.h"
 
@@ -19,6 +20,7 @@ struct ext_extractor {
     pthread_mutex_t lock; /* guards status and src */
     ext_extractor_status status;
     ext_source *src;
+    ext_writer *writer; /* the THL writer thread of the current run */
 };
 
 void ext_extractor_options_init(ext_extractor_options *opts)
@@ -60,15 +62,28 @@ void ext_extractor_status_get(ext_extractor *x, ext_extractor_status *out)
     pthread_mutex_unlock(&x->lock);
 }
 
-/* The emitter: append to the THL and publish progress. */
-static int extractor_emit(void *ctx, const thl_event *ev, repl_error *err)
+/* The emitter: hand the event to the writer thread (which encodes and appends it). */
+static int extractor_emit(void *ctx, thl_event **ev, repl_error *err)
 {
     ext_extractor *x = ctx;
-    int rc = thl_log_append(x->log, ev, err);
-    if (rc != REPL_OK)
-        return rc;
+    const int last = ((*ev)->flags & THL_EV_LAST_FRAG) != 0;
+    const uint64_t seqno = (*ev)->seqno;
+    int rc = ext_writer_push(x->writer, ev, err);
+    if (rc == REPL_OK && last) {
+        pthread_mutex_lock(&x->lock);
+        x->status.emitted_seqno = seqno;
+        x->status.has_emitted = 1;
+        pthread_mutex_unlock(&x->lock);
+    }
+    return rc;
+}
+
+/* On the writer thread, after an append: publish progress. */
+static void extractor_appended(void *ctx, const thl_event *ev)
+{
+    ext_extractor *x = ctx;
     if (!(ev->flags & THL_EV_LAST_FRAG))
-        return REPL_OK;
+        return;
     pthread_mutex_lock(&x->lock);
     x->status.last_seqno = ev->seqno;
     x->status.has_seqno = 1;
@@ -76,7 +91,6 @@ static int extractor_emit(void *ctx, const thl_event *ev, repl_error *err)
     x->status.last_source_tstamp_us = ev->source_tstamp_us;
     snprintf(x->status.last_event_id, sizeof(x->status.last_event_id), "%s", ev->event_id);
     pthread_mutex_unlock(&x->lock);
-    return REPL_OK;
 }
 
 /* Where to resume: after the THL's last complete transaction, else opts->start. The epoch of this
@@ -128,14 +142,16 @@ static void extractor_publish_pos(ext_extractor *x, const ext_txn *txn)
     pthread_mutex_unlock(&x->lock);
 }
 
-/* Commit what is complete even when extraction stopped on an error (rc): a later run resumes after
- * it. Returns rc, or the commit's error if rc was OK. */
-static int extractor_commit_keep(ext_extractor *x, int rc, repl_error *err)
+/* Stop the writer after committing what is complete, even when extraction stopped on an error (rc):
+ * a later run resumes after it. Returns rc, or the writer's error if rc was OK. */
+static int extractor_writer_close(ext_extractor *x, int rc, repl_error *err)
 {
-    repl_error cerr;
-    if (thl_log_commit(x->log, &cerr) != REPL_OK && rc == REPL_OK) {
-        *err = cerr;
-        return cerr.code;
+    repl_error werr;
+    int wrc = ext_writer_close(x->writer, &werr);
+    x->writer = NULL;
+    if (wrc != REPL_OK && rc == REPL_OK) {
+        *err = werr;
+        return wrc;
     }
     return rc;
 }
@@ -193,6 +209,9 @@ int ext_extractor_run_files(ext_extractor *x, const char *const *paths, size_t n
         while (first < npaths && strcmp(path_base(paths[first]), rp.id.file) < 0)
             first++;
     }
+    rc = ext_writer_open(&x->writer, x->log, extractor_appended, x, err);
+    if (rc != REPL_OK)
+        return rc;
     dec = ext_decoder_new();
     txn = extractor_txn_new(x, rp.next_seqno);
     for (size_t i = first; i < npaths && rc == REPL_OK; i++) {
@@ -203,7 +222,7 @@ int ext_extractor_run_files(ext_extractor *x, const char *const *paths, size_t n
         rc = repl_error_set(err, REPL_ERR_CORRUPT,
                             "extract: the last file %s ends inside a transaction",
                             npaths > 0 ? paths[npaths - 1] : "?");
-    rc = extractor_commit_keep(x, rc, err);
+    rc = extractor_writer_close(x, rc, err);
     ext_txn_free(txn);
     ext_decoder_free(dec);
     return rc;
@@ -256,15 +275,6 @@ void ext_extractor_interrupt(ext_extractor *x)
     pthread_mutex_unlock(&x->lock);
 }
 
-/* Commit the THL group when its time bound has passed or the master is idle (a heartbeat). */
-static int live_maybe_commit(ext_extractor *x, const ext_event *ev, repl_error *err)
-{
-    if (ev->type == EXT_EV_HEARTBEAT || ev->type == EXT_EV_HEARTBEAT_V2 ||
-        thl_log_commit_due_ms(x->log) == 0)
-        return thl_log_commit(x->log, err);
-    return REPL_OK;
-}
-
 /* Offset of a streamed event in the master's file: its end position minus its length (0 for
  * artificial events, whose end position is 0). */
 static uint64_t raw_event_offset(const ext_raw_event *raw)
@@ -296,8 +306,6 @@ static int live_loop(ext_extractor *x, ext_decoder *dec, ext_txn *txn, atomic_in
         if (rc != REPL_OK)
             break;
         rc = ext_txn_feed(txn, dec, ev, err);
-        if (rc == REPL_OK)
-            rc = live_maybe_commit(x, ev, err);
         if (rc != REPL_OK)
             break;
         extractor_publish_pos(x, txn);
@@ -317,6 +325,11 @@ int ext_extractor_run_live(ext_extractor *x, atomic_int *stop, repl_error *err)
         rc = live_connect(x, &rp, err);
     if (rc != REPL_OK)
         return rc;
+    rc = ext_writer_open(&x->writer, x->log, extractor_appended, x, err);
+    if (rc != REPL_OK) {
+        live_disconnect(x);
+        return rc;
+    }
     REPL_LOG_INFO("extract", "online source=%s next_seqno=%" PRIu64 " resume=%s:%" PRIu64,
                   ext_source_name(x->src), rp.next_seqno, rp.from_thl ? rp.id.file : "(start)",
                   rp.from_thl ? rp.id.offset : 0);
@@ -324,7 +337,7 @@ int ext_extractor_run_live(ext_extractor *x, atomic_int *stop, repl_error *err)
     txn = extractor_txn_new(x, rp.next_seqno);
     rc = live_loop(x, dec, txn, stop, err);
     /* keep what is complete; a partial transaction is re-read after the reconnect */
-    rc = extractor_commit_keep(x, rc, err);
+    rc = extractor_writer_close(x, rc, err);
     live_disconnect(x);
     ext_txn_free(txn);
     ext_decoder_free(dec);

@@ -31,8 +31,10 @@ void ext_extractor_options_init(ext_extractor_options *opts);
 typedef struct ext_extractor_status {
     char binlog_file[256];
     uint64_t binlog_offset;
-    uint64_t last_seqno;
+    uint64_t last_seqno; /* last complete seqno appended to the THL (maybe not yet committed) */
     int has_seqno;
+    uint64_t emitted_seqno; /* last complete seqno handed to the THL writer */
+    int has_emitted;
     char last_event_id[THL_ID_MAX + 1];
     int64_t last_source_tstamp_us;
     uint64_t transactions;

@@ -150,9 +150,11 @@ static int txn_emit(ext_txn *txn, const ext_event *end, int last, repl_error *er
                       txn->shard_mixed || txn->shard[0] == '\0' ? "#UNKNOWN" : txn->shard);
     if (txn->opts.service != NULL)
         thl_event_set_meta(ev, "service", txn->opts.service);
-    rc = txn->opts.emit(txn->opts.emit_ctx, ev, err);
+    uint8_t keep = ev->flags & (THL_EV_UNSAFE | THL_EV_DDL);
+    rc = txn->opts.emit(txn->opts.emit_ctx, &txn->ev, err);
     if (rc != REPL_OK)
         return rc;
+    ev = txn->ev; /* the emitter may have taken the event and given an empty one */
     txn->stats.fragments++;
     if (last) {
         txn->stats.transactions++;
@@ -165,7 +167,6 @@ static int txn_emit(ext_txn *txn, const ext_event *end, int last, repl_error *er
         return REPL_OK;
     }
     /* the next fragment keeps the transaction's shard and block-commit flags */
-    uint8_t keep = ev->flags & (THL_EV_UNSAFE | THL_EV_DDL);
     txn->fragno++;
     thl_event_reset(ev);
     ev->flags = keep;

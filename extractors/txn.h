@@ -15,10 +15,10 @@
 #include "replicator/base/error.h"
 #include "thl/event.h"
 
-/** Receives each finished event or fragment (seqno, fragno, epoch, flags and ids filled in). The
- * event is reused after the call returns: copy what must outlive it. A non-OK return stops the
- * feed. */
-typedef int (*ext_txn_emit_fn)(void *ctx, const thl_event *ev, repl_error *err);
+/** Receives each finished event or fragment (seqno, fragno, epoch, flags and ids filled in) in *ev.
+ * The callee may take the event and leave another empty one (thl_event_new or recycled) in *ev;
+ * otherwise the event is reused after the call returns. A non-OK return stops the feed. */
+typedef int (*ext_txn_emit_fn)(void *ctx, thl_event **ev, repl_error *err);
 
 typedef struct ext_txn_options {
     const char *service;

@@ -105,9 +105,9 @@ int repl_service_flush(repl_service *svc, uint64_t *seqno, int timeout_sec, repl
     /* what the extractor appended is committed at its next group bound or heartbeat */
     ext_extractor_status xs;
     ext_extractor_status_get(svc->extractor, &xs);
-    if (xs.has_seqno) {
+    if (xs.has_emitted) {
         int left = (int)(deadline - repl_clock_mono_ms());
-        rc = thl_log_wait_seqno(svc->log, xs.last_seqno, left > 0 ? left : 0, err);
+        rc = thl_log_wait_seqno(svc->log, xs.emitted_seqno, left > 0 ? left : 0, err);
         if (rc != REPL_OK)
             return rc;
     }
