@@ -316,10 +316,12 @@ static void bind_scalar(apl_applier *a, MYSQL_BIND *b, const thl_value *v)
         memcpy(p, &v->v.d, sizeof(double));
         b->buffer_type = MYSQL_TYPE_DOUBLE;
     } else {
-        /* INT, UINT, BIT, ENUM (index), SET (bitmap): the server takes numbers for all of them */
+        /* INT, UINT, BIT, ENUM (index), SET (bitmap): the server takes numbers for all of them.
+         * A SET is bound signed: MariaDB compares a SET column as a signed number, so a bitmap with
+         * member 64 (bit 63) only matches as a negative value (stored the same either way). */
         memcpy(p, &v->v.u, sizeof(uint64_t));
         b->buffer_type = MYSQL_TYPE_LONGLONG;
-        b->is_unsigned = v->kind != THL_VAL_INT;
+        b->is_unsigned = v->kind != THL_VAL_INT && v->kind != THL_VAL_SET;
     }
     b->buffer = p;
 }

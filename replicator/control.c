@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "replicator/base/buf.h"
 #include "replicator/base/clock.h"
 #include "replicator/base/log.h"
 #include "replicator/base/mem.h"
@@ -109,6 +110,62 @@ static int send_json(int fd, json_t *obj)
     return rc;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 when p starts no valid sequence
+ * (overlong forms, surrogates and code points above U+10FFFF are invalid, as for jansson). */
+static size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        len = 2;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        len = 3;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    if (p[0] == 0xE0)
+        lo = 0xA0;
+    else if (p[0] == 0xED)
+        hi = 0x9F;
+    else if (p[0] == 0xF0)
+        lo = 0x90;
+    else if (p[0] == 0xF4)
+        hi = 0x8F;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++) {
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    }
+    return len;
+}
+
+json_t *repl_control_text(const char *s)
+{
+    json_t *j = json_string(s);
+    const size_t n = strlen(s);
+    repl_buf b;
+    if (j != NULL)
+        return j;
+    repl_buf_init(&b);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            repl_buf_printf(&b, "\\x%02X", (unsigned)(unsigned char)s[i]);
+            i++;
+        } else {
+            repl_buf_put(&b, s + i, k);
+            i += k;
+        }
+    }
+    j = json_stringn(b.len > 0 ? (const char *)b.data : "", b.len);
+    repl_buf_dispose(&b);
+    return j != NULL ? j : json_string("");
+}
+
 json_t *repl_control_ok(json_t *result_take)
 {
     json_t *resp = json_object();
@@ -126,7 +183,7 @@ json_t *repl_control_fail(const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     json_object_set_new(resp, "ok", json_false());
-    json_object_set_new(resp, "error", json_string(msg));
+    json_object_set_new(resp, "error", repl_control_text(msg));
     return resp;
 }
 

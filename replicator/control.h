@@ -35,5 +35,9 @@ int repl_control_call(json_t **out, const char *path, json_t *request, int timeo
 /** Helpers to build responses. */
 json_t *repl_control_ok(json_t *result_take);
 json_t *repl_control_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** A JSON string (new reference) of s, which need not be valid UTF-8 (json_string refuses it):
+ * the SQL of an apply failure renders latin1 and binary values as their bytes, server messages come
+ * over a binary connection, truncation can cut a character. Invalid bytes become \xNN. */
+json_t *repl_control_text(const char *s);
 
 #endif

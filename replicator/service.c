@@ -57,6 +57,16 @@ void svc_set_error(repl_service *svc, const repl_error *err, int has_seqno, uint
     atomic_store(&svc->stop, 1);
 }
 
+/* Forget the error of OFFLINE:ERROR (the DBA acted on it). Called with svc->lock held. */
+static void svc_clear_error(repl_service *svc)
+{
+    svc->error[0] = '\0';
+    svc->error_code = 0;
+    svc->error_has_seqno = 0;
+    svc->error_seqno = 0;
+    svc->error_event_id[0] = '\0';
+}
+
 /* Sleep up to ms unless the service is asked to stop; returns non-zero when stopping. */
 int svc_backoff(repl_service *svc, unsigned attempt)
 {
@@ -138,9 +148,7 @@ int repl_service_online(repl_service *svc, const repl_online_args *args, repl_er
         pthread_mutex_unlock(&svc->lock);
         return repl_error_set(err, REPL_ERR_INVALID, "service %s is already online", svc->cfg.name);
     }
-    svc->error[0] = '\0';
-    svc->error_code = 0;
-    svc->error_has_seqno = 0;
+    svc_clear_error(svc);
     svc->has_deferred = 0;
     atomic_store(&svc->stop, 0);
     pthread_mutex_unlock(&svc->lock);
@@ -159,18 +167,18 @@ int repl_service_online(repl_service *svc, const repl_online_args *args, repl_er
 
 int repl_service_offline(repl_service *svc, repl_error *err)
 {
-    int was_error;
     (void)err;
     pthread_mutex_lock(&svc->lock);
+    /* offline from OFFLINE:ERROR ends in OFFLINE:NORMAL (the DBA has seen the error); an error
+     * raised while the pipeline stops is kept */
+    if (svc->state == SVC_ERROR)
+        svc_clear_error(svc);
     if (!svc->running) {
-        if (svc->state != SVC_ERROR)
-            svc_set_state(svc, SVC_OFFLINE);
+        svc_set_state(svc, SVC_OFFLINE);
         pthread_mutex_unlock(&svc->lock);
         return REPL_OK;
     }
-    was_error = svc->state == SVC_ERROR;
-    if (!was_error)
-        svc_set_state(svc, SVC_GOING_OFFLINE);
+    svc_set_state(svc, SVC_GOING_OFFLINE);
     atomic_store(&svc->stop, 1);
     pthread_cond_broadcast(&svc->cond);
     pthread_mutex_unlock(&svc->lock);
@@ -289,5 +297,13 @@ int repl_service_reset(repl_service *svc, repl_error *err)
     pthread_mutex_unlock(&svc->lock);
     if (rc == REPL_OK && svc->cfg.role == REPL_ROLE_SLAVE)
         rc = svc_slave_reset_position(svc, err);
+    if (rc == REPL_OK) {
+        /* the position status reports is gone with the THL and the applier's row */
+        pthread_mutex_lock(&svc->lock);
+        memset(&svc->applied, 0, sizeof(svc->applied));
+        svc->applied.empty = 1;
+        svc->applied_at_us = 0;
+        pthread_mutex_unlock(&svc->lock);
+    }
     return rc;
 }

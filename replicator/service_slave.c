@@ -132,12 +132,35 @@ static int apply_skip_wanted(repl_service *svc, const thl_event *ev)
     return skip;
 }
 
-static int apply_one(apply_run *r, const uint8_t *rec, size_t len, repl_error *err)
+/* offline-deferred: whether the slave must hold before applying ev (beyond the point) or, with
+ * applied, after it (the point itself, complete). */
+static int apply_deferred_due(repl_service *svc, const thl_event *ev, int applied)
+{
+    int due;
+    pthread_mutex_lock(&svc->lock);
+    if (!svc->has_deferred)
+        due = 0;
+    else if (applied)
+        due = (ev->flags & THL_EV_LAST_FRAG) && ev->seqno >= svc->deferred_seqno;
+    else
+        due = ev->seqno > svc->deferred_seqno;
+    pthread_mutex_unlock(&svc->lock);
+    return due;
+}
+
+/* Apply one record; *hold is set when the offline-deferred point is reached (an event beyond it
+ * is left unapplied: the service stops, and the next session reads it again). */
+static int apply_one(apply_run *r, const uint8_t *rec, size_t len, int *hold, repl_error *err)
 {
     thl_event *ev = NULL;
     int rc = thl_record_decode(&ev, rec, len, err);
     if (rc != REPL_OK)
         return rc;
+    *hold = apply_deferred_due(r->svc, ev, 0);
+    if (*hold) {
+        thl_event_free(ev);
+        return REPL_OK;
+    }
     if (apply_skip_wanted(r->svc, ev)) {
         rc = (ev->flags & THL_EV_LAST_FRAG) ? apl_applier_skip(r->apl, ev, err) : REPL_OK;
         if (rc == REPL_OK)
@@ -151,6 +174,8 @@ static int apply_one(apply_run *r, const uint8_t *rec, size_t len, repl_error *e
         if (apl_applier_commit_due_ms(r->apl) < 0)
             apply_publish(r);
     }
+    if (rc == REPL_OK)
+        *hold = apply_deferred_due(r->svc, ev, 1);
     thl_event_free(ev);
     return rc;
 }
@@ -163,12 +188,32 @@ static int apply_wait_ms(apply_run *r)
     return due;
 }
 
+/* The offline-deferred point is applied: commit the open block now (it must not take later
+ * transactions with it) and apply nothing more until the service stops; repl_service_tick sees
+ * the progress and takes the service offline. */
+static int apply_hold(apply_run *r, repl_error *err)
+{
+    repl_service *svc = r->svc;
+    int rc = apl_applier_commit(r->apl, err);
+    if (rc != REPL_OK)
+        return rc;
+    apply_publish(r);
+    pthread_mutex_lock(&svc->lock);
+    REPL_LOG_INFO("apply", "service=%s offline-deferred point seqno=%" PRIu64 " reached; holding",
+                  svc->cfg.name, svc->deferred_seqno);
+    while (!atomic_load(&svc->stop))
+        pthread_cond_wait(&svc->cond, &svc->lock);
+    pthread_mutex_unlock(&svc->lock);
+    return REPL_OK;
+}
+
 /* Apply records until stopped or an error. */
 static int apply_loop(apply_run *r, repl_error *err)
 {
     const uint8_t *rec = NULL;
     size_t len = 0;
     int rc = REPL_OK;
+    int hold = 0;
     while (!atomic_load(&r->svc->stop)) {
         rc = thl_cursor_next(r->cur, &rec, &len, apply_wait_ms(r), err);
         if (rc == REPL_ERR_RETRY || rc == REPL_ERR_NOTFOUND) {
@@ -183,7 +228,9 @@ static int apply_loop(apply_run *r, repl_error *err)
         }
         if (rc != REPL_OK)
             return rc;
-        rc = apply_one(r, rec, len, err);
+        rc = apply_one(r, rec, len, &hold, err);
+        if (rc == REPL_OK && hold)
+            rc = apply_hold(r, err);
         if (rc != REPL_OK)
             return rc;
     }

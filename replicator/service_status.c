@@ -10,6 +10,7 @@
 #include "replicator/base/buf.h"
 #include "replicator/base/clock.h"
 #include "replicator/base/mem.h"
+#include "replicator/control.h"
 
 int svc_pipeline_connected(repl_service *svc)
 {
@@ -97,16 +98,17 @@ static void status_slave(repl_service *svc, json_t *o)
 
 static void status_error(repl_service *svc, json_t *o)
 {
-    json_object_set_new(o, "pendingError", json_string(svc->error));
+    json_object_set_new(o, "pendingError", repl_control_text(svc->error));
     json_object_set_new(o, "pendingErrorCode",
                         json_string(svc->error[0] ? repl_code_name(svc->error_code) : ""));
     status_set_u64(o, "pendingErrorSeqno", svc->error_has_seqno, svc->error_seqno);
-    json_object_set_new(o, "pendingErrorEventId", json_string(svc->error_event_id));
+    json_object_set_new(o, "pendingErrorEventId", repl_control_text(svc->error_event_id));
     if (svc->has_failure && svc->error[0] != '\0') {
-        json_object_set_new(o, "pendingErrorSQL", json_string(svc->failure.sql));
+        json_object_set_new(o, "pendingErrorSQL", repl_control_text(svc->failure.sql));
         json_object_set_new(o, "pendingErrorServerErrno",
                             json_integer((json_int_t)svc->failure.server_errno));
-        json_object_set_new(o, "pendingErrorServerMessage", json_string(svc->failure.server_error));
+        json_object_set_new(o, "pendingErrorServerMessage",
+                            repl_control_text(svc->failure.server_error));
     }
 }
 
