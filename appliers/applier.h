@@ -118,6 +118,11 @@ typedef struct apl_stats {
  * beginning. Service offline only. */
 int apl_applier_reset_position(apl_applier *a, repl_error *err);
 
+/** Record pos (seqno, epoch, event_id, source_id, shard_id) as this channel's committed position,
+ * in its own transaction: a slave restored from a backup continues after it. No block may be open.
+ */
+int apl_applier_set_position(apl_applier *a, const apl_position *pos, repl_error *err);
+
 /** The CREATE TABLE IF NOT EXISTS statement of trep_<service>.heartbeat, the table heartbeats
  * travel through: the master creates it with exactly the definition slaves use. */
 void apl_heartbeat_create_sql(char *out, size_t size, const char *service);

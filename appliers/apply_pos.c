@@ -274,3 +274,26 @@ int apl_applier_reset_position(apl_applier *a, repl_error *err)
         return repl_error_wrap(err, "apply: reset position");
     return REPL_OK;
 }
+
+int apl_applier_set_position(apl_applier *a, const apl_position *pos, repl_error *err)
+{
+    apl_hdr h;
+    int rc;
+    memset(&h, 0, sizeof(h));
+    h.seqno = pos->seqno;
+    h.fragno = pos->fragno;
+    h.last_frag = 1;
+    h.epoch = pos->epoch;
+    snprintf(h.event_id, sizeof(h.event_id), "%s", pos->event_id);
+    snprintf(h.source_id, sizeof(h.source_id), "%s", pos->source_id);
+    snprintf(h.shard_id, sizeof(h.shard_id), "%s", pos->shard_id);
+    rc = apl_exec(a, "BEGIN", 5, err);
+    if (rc == REPL_OK)
+        rc = apl_pos_write(a, &h, err);
+    if (rc == REPL_OK)
+        rc = apl_exec(a, "COMMIT", 6, err);
+    if (rc != REPL_OK)
+        return repl_error_wrap(err, "apply: set position seqno=%llu", (unsigned long long)h.seqno);
+    a->committed = h;
+    return REPL_OK;
+}

@@ -86,6 +86,19 @@ static const opt_def service_opts[] = {
       "Go ONLINE when trepd starts." },
     { "source-id", OPT_STR, "", 0, 0, NULL, SVC(source_id),
       "Master name recorded in THL events; empty: mysql-host:mysql-port." },
+    { "backup-store", OPT_STR, "", 0, 0, NULL, SVC(backup_store),
+      "Directory of the backup store (catalog and archives); empty: backups disabled." },
+    { "backup-method", OPT_ENUM, "logical", 0, 0, "logical|physical", SVC(backup_method),
+      "Default method of trepctl backup." },
+    { "backup-threads", OPT_INT, "4", 1, 64, NULL, SVC(backup_threads),
+      "Parallel dump and restore threads." },
+    { "backup-keep", OPT_INT, "7", 0, 100000, NULL, SVC(backup_keep),
+      "Retention: keep this many newest backups (0: no count limit)." },
+    { "backup-keep-days", OPT_INT, "0", 0, 36500, NULL, SVC(backup_keep_days),
+      "Retention: also keep backups younger than this many days (0: no age limit)." },
+    { "auto-provision", OPT_BOOL, "false", 0, 0, NULL, SVC(auto_provision),
+      "Slave: when its database has no user tables, restore the latest backup before going "
+      "online." },
 };
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))

@@ -42,7 +42,13 @@ typedef struct repl_service_config {
     int apply_block_ms;
     int channels;
     int auto_online;
-    char source_id[256]; /* master name in THL events; "" = mysql host:port */
+    char source_id[256];    /* master name in THL events; "" = mysql host:port */
+    char backup_store[512]; /* directory of the backup store ("" = backups disabled) */
+    int backup_method;      /* 0 logical, 1 physical */
+    int backup_threads;
+    int backup_keep;      /* keep this many newest backups (0 = no count limit) */
+    int backup_keep_days; /* and those younger than this many days (0 = no age limit) */
+    int auto_provision;   /* slave on an empty database: restore the latest backup first */
 } repl_service_config;
 
 typedef struct repl_config {

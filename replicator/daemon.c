@@ -155,14 +155,51 @@ static json_t *cmd_reset(repl_daemon *d, repl_service *svc, json_t *args)
     return repl_control_ok(NULL);
 }
 
+static json_t *cmd_backup(repl_daemon *d, repl_service *svc, json_t *args)
+{
+    repl_error err;
+    json_t *out = NULL;
+    (void)d;
+    if (repl_service_backup(svc, arg_str(args, "method"), &out, &err) != REPL_OK)
+        return fail_err(&err);
+    return repl_control_ok(out);
+}
+
+static json_t *cmd_restore(repl_daemon *d, repl_service *svc, json_t *args)
+{
+    repl_error err;
+    json_t *out = NULL;
+    (void)d;
+    if (repl_service_restore(svc, arg_str(args, "backup"), &out, &err) != REPL_OK)
+        return fail_err(&err);
+    return repl_control_ok(out);
+}
+
+static json_t *cmd_provision(repl_daemon *d, repl_service *svc, json_t *args)
+{
+    repl_error err;
+    json_t *out = NULL;
+    (void)d;
+    if (repl_service_provision(svc, arg_str(args, "donor"), &out, &err) != REPL_OK)
+        return fail_err(&err);
+    return repl_control_ok(out);
+}
+
 static const struct {
     const char *name;
     cmd_fn fn;
 } commands[] = {
-    { "status", cmd_status },   { "online", cmd_online },
-    { "offline", cmd_offline }, { "offline-deferred", cmd_offline_deferred },
-    { "flush", cmd_flush },     { "heartbeat", cmd_heartbeat },
-    { "wait", cmd_wait },       { "setrole", cmd_setrole },
+    { "backup", cmd_backup },
+    { "restore", cmd_restore },
+    { "provision", cmd_provision },
+    { "status", cmd_status },
+    { "online", cmd_online },
+    { "offline", cmd_offline },
+    { "offline-deferred", cmd_offline_deferred },
+    { "flush", cmd_flush },
+    { "heartbeat", cmd_heartbeat },
+    { "wait", cmd_wait },
+    { "setrole", cmd_setrole },
     { "reset", cmd_reset },
 };
 

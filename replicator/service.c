@@ -24,6 +24,8 @@ static const char *const state_names[] = {
 
 const char *svc_state_name(repl_service *svc)
 {
+    if (svc->provisioning)
+        return "GOING-ONLINE:PROVISIONING";
     if (svc->state == SVC_ONLINE && !svc_pipeline_connected(svc))
         return "GOING-ONLINE:SYNCHRONIZING";
     return state_names[svc->state];

@@ -4,6 +4,7 @@
 #ifndef REPL_SERVICE_INT_H
 #define REPL_SERVICE_INT_H
 
+#include <mysql.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -57,6 +58,7 @@ struct repl_service {
     int has_failure;
     uint64_t skip_seqno;
     int has_skip;
+    int provisioning; /* restoring a backup before going online */
 };
 
 const char *svc_state_name(repl_service *svc);
@@ -73,5 +75,12 @@ void svc_master_tick(repl_service *svc);
 int svc_slave_start(repl_service *svc, const repl_online_args *args, repl_error *err);
 void svc_slave_stop(repl_service *svc);
 int svc_slave_reset_position(repl_service *svc, repl_error *err);
+void svc_applier_options(const repl_service_config *cfg, apl_options *ao);
+/** Connect to the service's local database (10 s timeout); REPL_ERR_RETRY when unreachable. */
+int svc_mysql_connect(repl_service *svc, MYSQL **out, repl_error *err);
+/** Slave start: restore the latest backup first when an earlier provisioning was interrupted, or
+ * when auto-provision is on and the database holds no user table. */
+int svc_provision_if_needed(repl_service *svc, repl_error *err);
+int svc_provision_interrupted(const repl_service *svc);
 
 #endif

@@ -12,7 +12,7 @@
 #include "replicator/base/clock.h"
 #include "replicator/base/log.h"
 
-static int ops_connect(repl_service *svc, MYSQL **out, repl_error *err)
+int svc_mysql_connect(repl_service *svc, MYSQL **out, repl_error *err)
 {
     const repl_service_config *c = &svc->cfg;
     MYSQL *m = mysql_init(NULL);
@@ -85,7 +85,7 @@ int repl_service_flush(repl_service *svc, uint64_t *seqno, int timeout_sec, repl
     if (svc->cfg.role != REPL_ROLE_MASTER)
         return repl_error_set(err, REPL_ERR_INVALID, "flush: service %s is not a master",
                               svc->cfg.name);
-    rc = ops_connect(svc, &m, err);
+    rc = svc_mysql_connect(svc, &m, err);
     if (rc == REPL_OK)
         rc = ops_master_status(m, file, sizeof(file), &pos, err);
     mysql_close(m);
@@ -140,7 +140,7 @@ int repl_service_heartbeat(repl_service *svc, const char *name, repl_error *err)
     if (svc->cfg.role != REPL_ROLE_MASTER)
         return repl_error_set(err, REPL_ERR_INVALID, "heartbeat: service %s is not a master",
                               svc->cfg.name);
-    rc = ops_connect(svc, &m, err);
+    rc = svc_mysql_connect(svc, &m, err);
     snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `trep_%s`", svc->cfg.name);
     if (rc == REPL_OK)
         rc = ops_exec(m, sql, err);

@@ -23,14 +23,42 @@ static void slave_client_options(repl_service *svc, thl_client_options *co)
     co->stop = svc->net_stop;
 }
 
+/* An empty THL after a restore: the applied position stands for what the slave holds, so the master
+ * streams what follows it. */
+static int slave_start_after(repl_service *svc, thl_client_options *co, apl_position *pos,
+                             repl_error *err)
+{
+    thl_log_state st;
+    apl_options ao;
+    apl_applier *apl = NULL;
+    int rc = thl_log_state_get(svc->log, &st, err);
+    if (rc != REPL_OK || !st.empty)
+        return rc;
+    svc_applier_options(&svc->cfg, &ao);
+    rc = apl_applier_open(&apl, &ao, err);
+    if (rc == REPL_OK)
+        rc = apl_applier_position(apl, pos, err);
+    apl_applier_close(apl);
+    if (rc == REPL_OK && !pos->empty) {
+        co->has_start_after = 1;
+        co->start_after_seqno = pos->seqno;
+        co->start_after_epoch = pos->epoch;
+        co->start_after_event_id = pos->event_id;
+    }
+    return rc;
+}
+
 /* One connection: handshake then receive until stopped or an error. */
 static int slave_fetch_once(repl_service *svc, repl_error *err)
 {
     thl_client_options co;
     thl_client *c = NULL;
+    apl_position pos;
     int rc;
     slave_client_options(svc, &co);
-    rc = thl_client_open(&c, &co, svc->log, err);
+    rc = slave_start_after(svc, &co, &pos, err);
+    if (rc == REPL_OK)
+        rc = thl_client_open(&c, &co, svc->log, err);
     if (rc != REPL_OK)
         return rc;
     pthread_mutex_lock(&svc->lock);
@@ -70,7 +98,7 @@ static void *slave_fetch_main(void *arg)
 
 /* ---- apply ---- */
 
-static void slave_applier_options(const repl_service_config *cfg, apl_options *ao)
+void svc_applier_options(const repl_service_config *cfg, apl_options *ao)
 {
     apl_options_init(ao);
     ao->host = cfg->mysql_host;
@@ -248,7 +276,7 @@ static int apply_session(repl_service *svc, repl_error *err)
     int rc;
     memset(&r, 0, sizeof(r));
     r.svc = svc;
-    slave_applier_options(&svc->cfg, &ao);
+    svc_applier_options(&svc->cfg, &ao);
     rc = apl_applier_open(&r.apl, &ao, err);
     if (rc == REPL_OK)
         rc = apl_applier_position(r.apl, &pos, err);
@@ -303,7 +331,10 @@ static void *slave_apply_main(void *arg)
 
 int svc_slave_start(repl_service *svc, const repl_online_args *args, repl_error *err)
 {
-    int rc = thl_net_stop_new(&svc->net_stop, err);
+    int rc = svc_provision_if_needed(svc, err);
+    if (rc != REPL_OK)
+        return rc;
+    rc = thl_net_stop_new(&svc->net_stop, err);
     if (rc != REPL_OK)
         return rc;
     svc->has_failure = 0;
@@ -341,7 +372,7 @@ int svc_slave_reset_position(repl_service *svc, repl_error *err)
     apl_options ao;
     apl_applier *apl = NULL;
     int rc;
-    slave_applier_options(&svc->cfg, &ao);
+    svc_applier_options(&svc->cfg, &ao);
     rc = apl_applier_open(&apl, &ao, err);
     if (rc == REPL_OK)
         rc = apl_applier_reset_position(apl, err);

@@ -20,20 +20,25 @@ typedef struct ctl_args {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: trepctl [--config FILE | --socket PATH] [--service S] COMMAND [options]\n"
-            "commands:\n"
-            "  status [--json]                 state, positions and latency of the service\n"
-            "  services [--json]               every service of this trepd\n"
-            "  online [--skip-seqno N] [--from-event FILE:OFFSET]\n"
-            "  offline                         stop the service cleanly\n"
-            "  offline-deferred --at-seqno N   go offline once seqno N is applied\n"
-            "  flush [--limit SEC]             (master) wait until the current binlog position\n"
-            "                                  is in the THL; prints its seqno\n"
-            "  heartbeat [--name X]            (master) send a heartbeat through the pipeline\n"
-            "  wait --applied N [--limit SEC]  wait until seqno N is applied\n"
-            "  setrole --role master|slave [--uri thl://HOST:PORT]\n"
-            "  reset                           delete the THL and the applied position\n");
+    fprintf(
+        out,
+        "usage: trepctl [--config FILE | --socket PATH] [--service S] COMMAND [options]\n"
+        "commands:\n"
+        "  status [--json]                 state, positions and latency of the service\n"
+        "  services [--json]               every service of this trepd\n"
+        "  online [--skip-seqno N] [--from-event FILE:OFFSET]\n"
+        "  offline                         stop the service cleanly\n"
+        "  offline-deferred --at-seqno N   go offline once seqno N is applied\n"
+        "  flush [--limit SEC]             (master) wait until the current binlog position\n"
+        "                                  is in the THL; prints its seqno\n"
+        "  heartbeat [--name X]            (master) send a heartbeat through the pipeline\n"
+        "  wait --applied N [--limit SEC]  wait until seqno N is applied\n"
+        "  setrole --role master|slave [--uri thl://HOST:PORT]\n"
+        "  reset                           delete the THL and the applied position\n"
+        "  backup [--method logical|physical]  consistent backup with its position into the\n"
+        "                                  backup store, then retention\n"
+        "  restore [--backup ID]           (offline slave) restore a backup, continue after it\n"
+        "  provision                       (offline slave) restore the newest backup, go online\n");
 }
 
 /* Option of the command: --name VALUE (integer or string) into args. */
@@ -51,6 +56,9 @@ static int ctl_option(ctl_args *a, const char *opt, const char *val)
         { "--applied", "applied", 1 },
         { "--role", "role", 0 },
         { "--uri", "uri", 0 },
+        { "--method", "method", 0 },
+        { "--backup", "backup", 0 },
+        { "--donor", "donor", 0 },
     };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         if (strcmp(opt, opts[i].flag) != 0)
