@@ -200,6 +200,20 @@ int repl_service_restore(repl_service *svc, const char *id, json_t **out, repl_e
     return rc;
 }
 
+/* Whether the store holds a backup of this service (no store configured: no). */
+static int svc_has_backup(repl_service *svc)
+{
+    bkp_store *store = NULL;
+    bkp_entry e;
+    repl_error err;
+    int found;
+    if (svc->cfg.backup_store[0] == '\0' || bkp_store_open(&store, svc->cfg.backup_store, 1, &err))
+        return 0;
+    found = bkp_store_latest(store, svc->cfg.name, &e, &err) == REPL_OK;
+    bkp_store_close(store);
+    return found;
+}
+
 /* Whether the local database holds no user table (trep's own schemas aside). */
 static int svc_db_empty(repl_service *svc, int *empty, repl_error *err)
 {
@@ -236,6 +250,15 @@ int svc_provision_if_needed(repl_service *svc, repl_error *err)
         rc = svc_db_empty(svc, &empty, err);
         if (rc != REPL_OK || !empty)
             return rc;
+        if (!svc_has_backup(svc)) {
+            /* a new topology: the master's THL holds everything from its first transaction */
+            REPL_LOG_INFO("backup",
+                          "service=%s empty database and no backup in %s: replicating "
+                          "from the master's first transaction",
+                          svc->cfg.name,
+                          svc->cfg.backup_store[0] ? svc->cfg.backup_store : "(none)");
+            return REPL_OK;
+        }
     }
     REPL_LOG_INFO("backup", "service=%s provisioning from the latest backup%s", svc->cfg.name,
                   redo ? " (an earlier provisioning was interrupted: starting over)" : "");

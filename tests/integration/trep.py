@@ -118,9 +118,12 @@ def table_dump(node, schema, table):
 
 def compare(master, slave, tables=None):
     """Assert every table is identical on master and slave (CHECKSUM TABLE and row by row)."""
+    whole = tables is None
     tables = tables if tables is not None else user_tables(master)
     assert tables, "no tables to compare"
     slave_tables = set(user_tables(slave))
+    extra = slave_tables - set(tables)
+    assert not whole or not extra, f"{slave.name} has tables the master does not: {sorted(extra)}" 
     for schema, table in tables:
         assert (schema, table) in slave_tables, f"{schema}.{table} missing on {slave.name}"
         a = table_dump(master, schema, table)

@@ -193,14 +193,28 @@ def cmd_add(args):
         mariadb.install_db(node, INSTALL_TIMEOUT_SEC)
         _start_servers([node], args.timeout)
         if trepd_path:
+            _backup_master(sb, args.timeout)
             _start_trepds(sb, [node], trepd_path, args.timeout)
     except BaseException:
         _kill_all([node])
         raise
-    info(f"added {node['name']} (slave) on port {node['mysql_port']}, thl {node['thl_port']}, with an empty "
-         f"database")
-    info("note: provisioning from a backup is not implemented yet: the new node holds no data of the master")
+    how = "provisioned from a fresh backup of the master" if trepd_path else "with an empty database"
+    info(f"added {node['name']} (slave) on port {node['mysql_port']}, thl {node['thl_port']}, {how}")
     return 0
+
+
+def _backup_master(sb, timeout_sec):
+    """Take a backup on the master through its trepd, so a new node provisions itself from it."""
+    master = next(n for n in sb["nodes"] if n["role"] == "master")
+    trepctl = trepd.find_program("trepctl")
+    if trepctl is None:
+        raise SandboxError("trepctl is not built: cannot take the backup a new node provisions from")
+    res = subprocess.run([trepctl, "--socket", master["control_socket"], "--service", sb["service"], "backup",
+                          "--json"], capture_output=True, text=True, timeout=max(timeout_sec, 600),
+                         stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        raise SandboxError(f"{master['name']}: trepctl backup failed: {res.stderr.strip()}")
+    info(f"backup taken on {master['name']}: {json.loads(res.stdout).get('id')}")
 
 
 def cmd_start(args):
