@@ -160,6 +160,11 @@ static json_t *cmd_backup(repl_daemon *d, repl_service *svc, json_t *args)
     repl_error err;
     json_t *out = NULL;
     (void)d;
+    if (arg_str(args, "verify") != NULL) {
+        if (repl_service_verify(svc, arg_str(args, "verify"), &out, &err) != REPL_OK)
+            return fail_err(&err);
+        return repl_control_ok(out);
+    }
     if (repl_service_backup(svc, arg_str(args, "method"), &out, &err) != REPL_OK)
         return fail_err(&err);
     return repl_control_ok(out);

@@ -56,6 +56,8 @@ int repl_service_reset(repl_service *svc, repl_error *err);
 /** Take a backup (method NULL: the configured one) into the backup store, then apply retention;
  * *out: the catalog entry as JSON (id, size, duration, position). Blocks until done. */
 int repl_service_backup(repl_service *svc, const char *method, json_t **out, repl_error *err);
+/** Re-read backup id of the store and check every checksum; *out: a small report. */
+int repl_service_verify(repl_service *svc, const char *id, json_t **out, repl_error *err);
 /** Slave, offline: restore backup id (NULL: the newest) into the local database, record its
  * position as applied and empty the THL, so that going online continues right after the backup. */
 int repl_service_restore(repl_service *svc, const char *id, json_t **out, repl_error *err);

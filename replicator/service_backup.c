@@ -18,6 +18,7 @@
 
 #include "backup/backup.h"
 #include "backup/store.h"
+#include "backup/verify.h"
 #include "replicator/base/clock.h"
 #include "replicator/base/log.h"
 
@@ -88,6 +89,24 @@ int repl_service_backup(repl_service *svc, const char *method, json_t **out, rep
                   svc->cfg.name, e.id, e.size_bytes, e.duration_ms, e.position.seqno);
     *out = entry_json(&e);
     json_object_set_new(*out, "pruned", json_integer((json_int_t)removed));
+    return REPL_OK;
+}
+
+int repl_service_verify(repl_service *svc, const char *id, json_t **out, repl_error *err)
+{
+    bkp_store *store = NULL;
+    bkp_verify_report rep;
+    int rc = svc_store_open(svc, &store, err);
+    *out = NULL;
+    if (rc != REPL_OK)
+        return rc;
+    rc = bkp_verify(store, id, &rep, err);
+    bkp_store_close(store);
+    if (rc != REPL_OK)
+        return rc;
+    *out = json_pack("{s:s,s:s,s:I,s:I,s:I}", "id", id, "verified", "ok", "files",
+                     (json_int_t)rep.files, "data_bytes", (json_int_t)rep.data_bytes,
+                     "archive_bytes", (json_int_t)rep.archive_bytes);
     return REPL_OK;
 }
 

@@ -37,6 +37,7 @@ static void usage(FILE *out)
         "  reset                           delete the THL and the applied position\n"
         "  backup [--method logical|physical]  consistent backup with its position into the\n"
         "                                  backup store, then retention\n"
+        "  backup --verify ID              re-read a backup and check every checksum\n"
         "  restore [--backup ID]           (offline slave) restore a backup, continue after it\n"
         "  provision                       (offline slave) restore the newest backup, go online\n");
 }
@@ -59,6 +60,7 @@ static int ctl_option(ctl_args *a, const char *opt, const char *val)
         { "--method", "method", 0 },
         { "--backup", "backup", 0 },
         { "--donor", "donor", 0 },
+        { "--verify", "verify", 0 },
     };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         if (strcmp(opt, opts[i].flag) != 0)
@@ -166,6 +168,24 @@ static void print_status(json_t *st)
     }
 }
 
+/* The one summary line of backup, restore and provision (cron logs keep one line per run). */
+static void print_backup(json_t *r)
+{
+    json_t *pos = json_object_get(r, "position");
+    printf("%s complete method=%s size=%lld duration_ms=%lld role=%s seqno=%lld epoch=%lld "
+           "binlog=%s:%lld pruned=%lld\n",
+           json_string_value(json_object_get(r, "id")),
+           json_string_value(json_object_get(r, "method")),
+           (long long)json_integer_value(json_object_get(r, "size_bytes")),
+           (long long)json_integer_value(json_object_get(r, "duration_ms")),
+           json_string_value(json_object_get(pos, "role")),
+           (long long)json_integer_value(json_object_get(pos, "seqno")),
+           (long long)json_integer_value(json_object_get(pos, "epoch")),
+           json_string_value(json_object_get(pos, "binlog_file")),
+           (long long)json_integer_value(json_object_get(pos, "binlog_pos")),
+           (long long)json_integer_value(json_object_get(r, "pruned")));
+}
+
 static void print_result(const ctl_args *a, json_t *result)
 {
     size_t i;
@@ -182,6 +202,13 @@ static void print_result(const ctl_args *a, json_t *result)
                 printf("\n");
             print_status(v);
         }
+    } else if (json_is_object(result) && json_object_get(result, "position") != NULL) {
+        print_backup(result);
+    } else if (json_is_object(result) && json_object_get(result, "verified") != NULL) {
+        printf("%s verified: %lld files, %lld bytes\n",
+               json_string_value(json_object_get(result, "id")),
+               (long long)json_integer_value(json_object_get(result, "files")),
+               (long long)json_integer_value(json_object_get(result, "archive_bytes")));
     } else if (json_is_object(result) && json_object_get(result, "seqno") != NULL) {
         printf("%lld\n", (long long)json_integer_value(json_object_get(result, "seqno")));
     }
