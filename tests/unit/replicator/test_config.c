@@ -82,6 +82,8 @@ static void config__bad_input_is_named(void **state)
     expect_invalid("[service a]\nthl-dir=/x\nrole = slave\n", "master-uri");
     expect_invalid("[trepd]\nlog-level = info\n", "no [service NAME]");
     expect_invalid("[service a]\nthl-dir=/x\nauto-online = maybe\n", "not a boolean");
+    /* parallel apply channels are not implemented: refused rather than silently ignored */
+    expect_invalid("[service a]\nthl-dir=/x\nchannels = 2\n", "channels: '2' is out of range");
 }
 
 static void config__missing_file_is_io(void **state)
