@@ -172,7 +172,8 @@ static void conn_options(MYSQL *m, const apl_options *o)
 
 static int conn_open(apl_applier *a, repl_error *err)
 {
-    const char *host = a->host != NULL && a->host[0] != '\0' ? a->host : NULL;
+    /* a configured socket wins: libmariadb would connect over TCP to a named host */
+    const char *host = a->socket == NULL && a->host != NULL && a->host[0] != '\0' ? a->host : NULL;
     unsigned long flags = CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS;
     conn_forget(a);
     a->conn = mysql_init(NULL);

@@ -98,8 +98,10 @@ int ext_source_open(ext_source **out, const ext_source_options *opts, repl_error
     source_set_options(src->mysql, opts);
     src->heartbeat_ms = opts->heartbeat_ms;
     src->replica_server_id = opts->replica_server_id;
-    if (mysql_real_connect(src->mysql, opts->host, opts->user, opts->password, NULL, opts->port,
-                           opts->socket, 0) == NULL) {
+    /* a configured socket wins: libmariadb would connect over TCP to a named host */
+    if (mysql_real_connect(src->mysql,
+                           opts->socket != NULL && opts->socket[0] != '\0' ? NULL : opts->host,
+                           opts->user, opts->password, NULL, opts->port, opts->socket, 0) == NULL) {
         int rc = source_fail(src, err, "connect");
         ext_source_close(src);
         return rc;

@@ -21,8 +21,9 @@ int svc_mysql_connect(repl_service *svc, MYSQL **out, repl_error *err)
     if (m == NULL)
         return repl_error_set(err, REPL_ERR_IO, "mysql_init failed");
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    if (mysql_real_connect(m, c->mysql_host, c->mysql_user, c->mysql_password, NULL,
-                           (unsigned)c->mysql_port,
+    /* a configured socket wins: libmariadb would connect over TCP to a named host */
+    if (mysql_real_connect(m, c->mysql_socket[0] != '\0' ? NULL : c->mysql_host, c->mysql_user,
+                           c->mysql_password, NULL, (unsigned)c->mysql_port,
                            c->mysql_socket[0] != '\0' ? c->mysql_socket : NULL, 0) == NULL) {
         int rc = repl_error_set(err, REPL_ERR_RETRY, "service %s: connect to %s:%d: %s", c->name,
                                 c->mysql_host, c->mysql_port, mysql_error(m));
