@@ -48,8 +48,19 @@ def kill9_trepd(node):
     pids = sb_trepd.pids(node.rec)
     for p in pids:
         os.kill(p, signal.SIGKILL)
-    harness.wait_for(lambda: not sb_trepd.pids(node.rec), timeout=10, what=f"{node.name} trepd to die")
+    # gone means exited completely: a dying process loses its command line (memory) before its file
+    # descriptors, and its control socket would still accept connections in between
+    harness.wait_for(lambda: all(_exited(p) for p in pids), timeout=30, what=f"{node.name} trepd to exit")
     return pids
+
+
+def _exited(pid):
+    """True when pid no longer exists or is a zombie (its files are closed)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
 
 
 def flush_and_wait(master, slaves, limit=300):
