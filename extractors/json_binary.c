@@ -378,8 +378,8 @@ static int jb_container_open(jb_ctx *j, jb_container *c, uint8_t type, const uin
         return jb_fail(j, "container header past the end of the document");
     c->count = (size_t)jb_le(p, c->osize);
     c->size = (size_t)jb_le(p + c->osize, c->osize);
-    if (c->size > len)
-        return jb_fail(j, "container size past the end of the document");
+    if (c->size > len || c->size < 2u * c->osize)
+        return jb_fail(j, "container size past the end of the document or below its header");
     size_t entry = (c->object ? c->osize + 2u : 0) + 1u + c->osize;
     if (c->count > (c->size - 2u * c->osize) / entry)
         return jb_fail(j, "container element count past its size");
